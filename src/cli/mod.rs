@@ -1,0 +1,132 @@
+//! Command-line front end. Runs on the main thread; the `stream` command also starts the same
+//! engine thread the plugin uses.
+
+mod eval;
+mod recognize;
+mod stream;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use voxcue::commands::CommandSet;
+use voxcue::recognizer::{self, Recognizer, RecognizerKind, DEFAULT_THRESHOLD};
+
+#[derive(Parser, Debug)]
+#[command(name = "voxcue", version, about = "Spoken DJ commands to MIDI: the Voxcue engine on WAV files")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every recognizing command takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// Command file (TOML); the built-in DJ set when omitted.
+    #[arg(long)]
+    commands: Option<PathBuf>,
+    /// Recognizer: asr or s2o.
+    #[arg(long, default_value = "asr")]
+    recognizer: String,
+    /// Confidence needed to fire (0-1).
+    #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
+    threshold: f32,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Recognize whole WAV files, one JSON line each.
+    Recognize {
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// Print JSON lines (the default; kept for symmetry with the other commands).
+        #[arg(long)]
+        json: bool,
+        /// WAV files.
+        #[arg(required = true)]
+        wavs: Vec<PathBuf>,
+    },
+    /// Evaluate on a manifest of labelled clips.
+    Eval {
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// JSON lines: {"wav", "command", "condition", "commands"?}.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Also print one JSON summary on the last line.
+        #[arg(long)]
+        json: bool,
+        /// Evaluate only every Nth clip (quick checks).
+        #[arg(long, default_value_t = 1)]
+        every: usize,
+    },
+    /// Run a WAV through the plugin's audio path block by block and print the fired commands.
+    Stream {
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// Input WAV (any rate, mono or multichannel).
+        #[arg(long)]
+        wav: PathBuf,
+        /// Block size in frames.
+        #[arg(long, default_value_t = 256)]
+        block: usize,
+        /// Pace blocks at wall-clock speed.
+        #[arg(long)]
+        realtime: bool,
+        /// Print JSON lines (the default).
+        #[arg(long)]
+        json: bool,
+        /// Labels ({"events": [...]}) to score the run against.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+    },
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Recognize { engine, wavs, .. } => recognize::run(&engine, &wavs),
+        Command::Eval { engine, manifest, json, every } => eval::run(&engine, &manifest, json, every),
+        Command::Stream { engine, wav, block, realtime, labels, .. } => {
+            stream::run(&engine, &wav, block, realtime, labels.as_deref())
+        }
+    }
+}
+
+impl EngineArgs {
+    /// The recognizer kind named on the command line.
+    pub fn kind(&self) -> Result<RecognizerKind, String> {
+        RecognizerKind::from_name(&self.recognizer)
+            .ok_or_else(|| format!("unknown recognizer {:?} (use asr or s2o)", self.recognizer))
+    }
+
+    /// The command set named on the command line, or the built-in one.
+    pub fn command_set(&self) -> Result<Arc<CommandSet>, String> {
+        load_commands(self.commands.as_deref())
+    }
+
+    /// Loads the recognizer and prepares it for `commands`.
+    pub fn recognizer(&self, commands: &Arc<CommandSet>) -> Result<Box<dyn Recognizer>, String> {
+        let mut r = recognizer::load(self.kind()?).map_err(|e| e.to_string())?;
+        r.prepare(commands).map_err(|e| e.to_string())?;
+        Ok(r)
+    }
+}
+
+/// Loads a command file, or the built-in set for `None`.
+pub fn load_commands(path: Option<&Path>) -> Result<Arc<CommandSet>, String> {
+    match path {
+        Some(p) => CommandSet::load(p).map(Arc::new).map_err(|e| format!("{}: {e}", p.display())),
+        None => Ok(Arc::new(CommandSet::default_dj())),
+    }
+}
+
+/// Percentile of sorted values (nearest rank).
+pub fn percentile(sorted: &[f32], p: f32) -> f32 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f32).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
