@@ -285,13 +285,14 @@ fn duplicate_phrase_message(phrase: &str, id: &str, first_id: &str, first_line: 
 /// Lowercases, removes punctuation except apostrophes, collapses whitespace and trims.
 ///
 /// Typographic apostrophes (’ ‘) become `'` so "don’t" and "don't" match.
-/// Punctuation is deleted, not replaced by a space: "hot-cue" becomes "hotcue".
+/// Hyphens, slashes and underscores separate words ("hot-cue" becomes "hot cue"); other punctuation is deleted.
 pub fn normalize_phrase(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     for c in s.chars().flat_map(char::to_lowercase) {
         let c = if c == '\u{2019}' || c == '\u{2018}' { '\'' } else { c };
-        if c.is_whitespace() {
+        // Hyphens and other punctuation separate words ("hot-cue" is spoken "hot cue").
+        if c.is_whitespace() || c == '-' || c == '/' || c == '_' {
             pending_space = !out.is_empty();
         } else if c.is_alphanumeric() || c == '\'' {
             if pending_space {
@@ -898,7 +899,7 @@ action = { kind = "note", channel = 1, number = 36, value = 127 }
     fn normalize_phrase_rules() {
         assert_eq!(normalize_phrase("  Play,   DECK   a!! "), "play deck a");
         assert_eq!(normalize_phrase("Don’t stop"), "don't stop");
-        assert_eq!(normalize_phrase("hot-cue\tone\n"), "hotcue one");
+        assert_eq!(normalize_phrase("hot-cue\tone\n"), "hot cue one");
         assert_eq!(normalize_phrase("?!."), "");
         assert_eq!(normalize_phrase("Loop 8"), "loop 8");
         assert_eq!(normalize_phrase("ÉCOUTE"), "écoute");

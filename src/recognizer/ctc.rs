@@ -70,104 +70,70 @@ pub fn best_path_score(lp: LogProbs) -> f32 {
     (0..lp.frames()).map(|t| lp.row(t)[argmax(lp.row(t))]).sum()
 }
 
-/// How the frames outside the phrase are treated.
+/// One label of a phrase: a token id, and whether the phrase may skip it (word boundaries).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Span {
-    /// The phrase must explain every frame (classic CTC likelihood).
-    Whole,
-    /// The phrase may start and end anywhere; frames before and after are free "filler" frames
-    /// scored as the best token of that frame (keyword spotting). Comparing with
-    /// [`best_path_score`] then measures only how well the phrase explains its own frames.
-    Spotting,
+pub struct Label {
+    pub token: usize,
+    pub optional: bool,
 }
 
-/// Result of aligning one label sequence.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Alignment {
-    /// Log-likelihood (sum over alignments; fillers count with their best token).
-    pub log_likelihood: f32,
-    /// Frames covered by the phrase on the best path (for per-frame normalization).
-    pub phrase_frames: usize,
+impl Label {
+    /// A label that must be spoken.
+    pub fn required(token: usize) -> Self {
+        Label { token, optional: false }
+    }
 }
 
-/// CTC forward score of `labels` (no blanks inside) against `lp`.
-///
-/// `scratch` is resized as needed and reused between calls.
-pub fn forward_score(lp: LogProbs, blank: usize, labels: &[usize], span: Span, scratch: &mut Vec<f32>) -> Alignment {
+/// CTC forward log-likelihood of `labels` explaining every frame of `lp`, with optional labels
+/// skippable. `scratch` is reused between calls so scoring many phrases allocates once.
+pub fn forward_score(lp: LogProbs, blank: usize, labels: &[Label], scratch: &mut Vec<f32>) -> f32 {
     let frames = lp.frames();
-    let states = 2 * labels.len() + 1;
     if frames == 0 || labels.is_empty() {
-        return Alignment { log_likelihood: f32::NEG_INFINITY, phrase_frames: 0 };
+        return f32::NEG_INFINITY;
     }
-    let label_of = |s: usize| if s % 2 == 0 { blank } else { labels[s / 2] };
-    // Two rows of alpha plus two rows of "frames inside the phrase" for the best path.
+    let states = 2 * labels.len() + 1;
+    let token_of = |s: usize| if s % 2 == 0 { blank } else { labels[s / 2].token };
+    let optional = |s: usize| s % 2 == 1 && labels[s / 2].optional;
     scratch.clear();
-    scratch.resize(4 * states, f32::NEG_INFINITY);
-    let (alpha, rest) = scratch.split_at_mut(states);
-    let (next, rest) = rest.split_at_mut(states);
-    let (len, next_len) = rest.split_at_mut(states);
-    len.fill(0.0);
-    next_len.fill(0.0);
-
-    let mut filler_before = 0.0f32; // best-token score of every frame so far (prefix filler)
-    let mut best_end = f32::NEG_INFINITY;
-    let mut best_end_len = 0.0f32;
-    let mut filler_after_total = 0.0f32; // suffix filler is folded in via `end_at`
-
-    // Suffix filler: precompute best-token scores from the end.
-    let best_token: Vec<f32> = (0..frames).map(|t| lp.row(t)[argmax(lp.row(t))]).collect();
-    let mut suffix = vec![0.0f32; frames + 1];
-    for t in (0..frames).rev() {
-        suffix[t] = suffix[t + 1] + best_token[t];
+    scratch.resize(2 * states, f32::NEG_INFINITY);
+    let (alpha, next) = scratch.split_at_mut(states);
+    let row = lp.row(0);
+    alpha[0] = row[blank];
+    alpha[1] = row[token_of(1)];
+    if optional(1) && states > 3 {
+        alpha[2] = row[blank];
+        alpha[3] = row[token_of(3)];
     }
-
-    for t in 0..frames {
+    for t in 1..frames {
         let row = lp.row(t);
         for s in 0..states {
-            let k = label_of(s);
+            let k = token_of(s);
             let mut acc = alpha[s];
-            let mut acc_len = len[s];
-            if s >= 1 && alpha[s - 1] > f32::NEG_INFINITY {
-                if alpha[s - 1] > acc {
-                    acc_len = len[s - 1];
-                }
+            if s >= 1 {
                 acc = log_add(acc, alpha[s - 1]);
             }
-            if s >= 2 && k != blank && label_of(s - 2) != k && alpha[s - 2] > f32::NEG_INFINITY {
-                if alpha[s - 2] > alpha[s].max(if s >= 1 { alpha[s - 1] } else { f32::NEG_INFINITY }) {
-                    acc_len = len[s - 2];
+            if k != blank && s >= 2 {
+                if token_of(s - 2) != k {
+                    acc = log_add(acc, alpha[s - 2]);
                 }
-                acc = log_add(acc, alpha[s - 2]);
-            }
-            // Entering the phrase at this frame.
-            if s <= 1 {
-                let enter = if t == 0 { 0.0 } else if span == Span::Spotting { filler_before } else { f32::NEG_INFINITY };
-                if t == 0 || span == Span::Spotting {
-                    if enter > acc {
-                        acc_len = 0.0;
+                if optional(s - 2) {
+                    if s >= 3 {
+                        acc = log_add(acc, alpha[s - 3]);
                     }
-                    acc = log_add(acc, enter);
+                    if s >= 4 && token_of(s - 4) != k {
+                        acc = log_add(acc, alpha[s - 4]);
+                    }
                 }
             }
             next[s] = if acc == f32::NEG_INFINITY { acc } else { acc + row[k] };
-            next_len[s] = acc_len + 1.0;
         }
         alpha.copy_from_slice(next);
-        len.copy_from_slice(next_len);
-        filler_before += best_token[t];
-        // Leaving the phrase after this frame.
-        let end_here = log_add(alpha[states - 1], alpha[states - 2]);
-        let end_len = if alpha[states - 1] >= alpha[states - 2] { len[states - 1] } else { len[states - 2] };
-        let with_suffix = end_here + if span == Span::Spotting { suffix[t + 1] } else { 0.0 };
-        if span == Span::Spotting || t == frames - 1 {
-            if with_suffix > best_end {
-                best_end_len = end_len;
-            }
-            best_end = log_add(best_end, with_suffix);
-        }
     }
-    let _ = &mut filler_after_total;
-    Alignment { log_likelihood: best_end, phrase_frames: best_end_len.max(1.0) as usize }
+    let mut total = log_add(alpha[states - 1], alpha[states - 2]);
+    if optional(states - 2) && states > 3 {
+        total = log_add(total, log_add(alpha[states - 3], alpha[states - 4]));
+    }
+    total
 }
 
 #[cfg(test)]
@@ -191,41 +157,55 @@ mod tests {
         assert_eq!(greedy_decode(LogProbs::new(&data, 4), B), vec![1, 1, 2, 3]);
     }
 
+    fn req(tokens: &[usize]) -> Vec<Label> {
+        tokens.iter().map(|&t| Label::required(t)).collect()
+    }
+
     #[test]
     fn whole_score_matches_hand_computation() {
         // Two frames, vocab {blank, a}; label "a". Paths: (a,a) (a,_) (_,a).
         let p = [[0.4f32, 0.6], [0.7, 0.3]];
         let data: Vec<f32> = p.iter().flat_map(|r| r.iter().map(|x| x.ln())).collect();
         let mut scratch = Vec::new();
-        let a = forward_score(LogProbs::new(&data, 2), B, &[1], Span::Whole, &mut scratch);
+        let score = forward_score(LogProbs::new(&data, 2), B, &req(&[1]), &mut scratch);
         let expected = (0.6 * 0.3 + 0.6 * 0.7 + 0.4 * 0.3f32).ln();
-        assert!((a.log_likelihood - expected).abs() < 1e-5, "{} vs {}", a.log_likelihood, expected);
+        assert!((score - expected).abs() < 1e-5, "{score} vs {expected}");
     }
 
     #[test]
     fn repeated_labels_need_a_blank_between() {
-        // "aa" in two frames is impossible without a blank between them.
         let data = frames_of(&[1, 1], 2, 0.9);
         let mut scratch = Vec::new();
-        let a = forward_score(LogProbs::new(&data, 2), B, &[1, 1], Span::Whole, &mut scratch);
-        assert_eq!(a.log_likelihood, f32::NEG_INFINITY);
+        assert_eq!(forward_score(LogProbs::new(&data, 2), B, &req(&[1, 1]), &mut scratch), f32::NEG_INFINITY);
     }
 
     #[test]
-    fn the_spoken_phrase_scores_best_and_spotting_ignores_surrounding_noise() {
+    fn the_spoken_phrase_scores_best() {
         let vocab = 6;
-        // noise (tokens 4,5) then "1 2 3" then noise.
-        let data = frames_of(&[5, 4, B, 1, 1, B, 2, 3, 3, B, 4, 5], vocab, 0.8);
+        let data = frames_of(&[B, 1, 1, B, 2, 3, 3, B], vocab, 0.8);
         let lp = LogProbs::new(&data, vocab);
         let mut scratch = Vec::new();
-        let right = forward_score(lp, B, &[1, 2, 3], Span::Spotting, &mut scratch);
-        let wrong = forward_score(lp, B, &[1, 2, 4], Span::Spotting, &mut scratch);
-        assert!(right.log_likelihood > wrong.log_likelihood + 1.0);
-        // The phrase explains its frames about as well as free decoding does.
-        let free = best_path_score(lp);
-        assert!(free - right.log_likelihood < 1.0, "free {free} right {}", right.log_likelihood);
-        assert!((5..=9).contains(&right.phrase_frames), "{}", right.phrase_frames);
-        let whole = forward_score(lp, B, &[1, 2, 3], Span::Whole, &mut scratch);
-        assert!(whole.log_likelihood < right.log_likelihood - 3.0);
+        let right = forward_score(lp, B, &req(&[1, 2, 3]), &mut scratch);
+        let wrong = forward_score(lp, B, &req(&[1, 2, 4]), &mut scratch);
+        assert!(right > wrong + 1.0);
+        assert!(best_path_score(lp) - right < 1.0);
+    }
+
+    #[test]
+    fn optional_word_boundary_may_be_skipped_or_spoken() {
+        let vocab = 5; // 4 = word boundary
+        let with_boundary = frames_of(&[1, B, 4, 2, B], vocab, 0.9);
+        let without = frames_of(&[1, B, 2, 2, B], vocab, 0.9);
+        let labels = [Label::required(1), Label { token: 4, optional: true }, Label::required(2)];
+        let mut scratch = Vec::new();
+        for data in [&with_boundary, &without] {
+            let lp = LogProbs::new(data, vocab);
+            let score = forward_score(lp, B, &labels, &mut scratch);
+            assert!(best_path_score(lp) - score < 0.5, "{score}");
+        }
+        // Required boundary cannot be skipped.
+        let strict = [Label::required(1), Label::required(4), Label::required(2)];
+        let lp = LogProbs::new(&without, vocab);
+        assert!(forward_score(lp, B, &strict, &mut scratch) < best_path_score(lp) - 2.0);
     }
 }

@@ -4,7 +4,9 @@
 //! by every instance plus its own per-stream scratch; `prepare` rebuilds what depends on the
 //! command set (pronunciations, index) off the audio thread.
 
+pub mod asr;
 pub mod ctc;
+pub mod lexicon;
 
 use std::sync::Arc;
 
@@ -123,5 +125,8 @@ pub const DEFAULT_THRESHOLD: f32 = 0.5;
 
 /// Loads a recognizer of `kind` with the default models (slow: run off the audio thread).
 pub fn load(kind: RecognizerKind) -> Result<Box<dyn Recognizer>, RecognizerError> {
-    Err(RecognizerError::Unavailable { recognizer: kind.name(), reason: "not built yet".into() })
+    match kind {
+        RecognizerKind::Asr => Ok(Box::new(asr::AsrRecognizer::load()?)),
+        RecognizerKind::S2o => Err(RecognizerError::Unavailable { recognizer: kind.name(), reason: "the S2O model is not installed yet".into() }),
+    }
 }
