@@ -1,6 +1,7 @@
 //! Command-line front end. Runs on the main thread; the `stream` command also starts the same
 //! engine thread the plugin uses.
 
+mod bench;
 mod eval;
 mod recognize;
 mod stream;
@@ -81,6 +82,20 @@ enum Command {
         #[arg(long)]
         labels: Option<PathBuf>,
     },
+    /// Measure recognizer latency per stage and the audio thread's cost per block.
+    Bench {
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// Utterance to use (looped or cut to --seconds); a synthetic one when omitted.
+        #[arg(long)]
+        wav: Option<PathBuf>,
+        /// Utterance length in seconds.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f32,
+        /// Recognitions to time.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
 }
 
 /// Runs the parsed command line.
@@ -91,6 +106,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Stream { engine, wav, block, realtime, labels, .. } => {
             stream::run(&engine, &wav, block, realtime, labels.as_deref())
         }
+        Command::Bench { engine, wav, seconds, runs } => bench::run(&engine, wav.as_ref(), seconds, runs),
     }
 }
 

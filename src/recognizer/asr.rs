@@ -15,6 +15,9 @@ use crate::ctc_model::{Contract, CtcModel};
 use crate::models;
 use crate::onnx::ModelError;
 use crate::recognizer::ctc::{self, Label, LogProbs};
+use crate::recognizer::embedding::TextEmbedder;
+use crate::recognizer::index::{Embedding, PhraseIndex};
+use crate::recognizer::phonetic::Vocabulary;
 use crate::recognizer::lexicon::Lexicon;
 use crate::recognizer::{Candidate, Recognition, Recognizer, RecognizerError};
 
@@ -33,11 +36,21 @@ pub struct Calibration {
     pub margin_center: f32,
     /// Width of the margin sigmoid.
     pub margin_width: f32,
+    /// Weight (in log-likelihood units) of the transcript's embedding similarity to each command;
+    /// 0 turns the text-retrieval stage off (phoneme models have no words to embed).
+    pub embedding_weight: f32,
 }
 
 impl Default for Calibration {
     fn default() -> Self {
-        Calibration { token_bonus: 3.0, llr_center: 0.10, llr_width: 0.04, margin_center: 0.25, margin_width: 0.5 }
+        Calibration {
+            token_bonus: 3.0,
+            llr_center: 0.10,
+            llr_width: 0.04,
+            margin_center: 0.25,
+            margin_width: 0.5,
+            embedding_weight: 0.0,
+        }
     }
 }
 
@@ -90,6 +103,17 @@ pub struct AsrRecognizer {
     label: String,
     scratch: Vec<f32>,
     best_per_command: Vec<f32>,
+    /// Text retrieval stage (character models only): embedder, phrase index, command vocabulary.
+    retrieval: Option<Retrieval>,
+    /// Similarity of the current transcript to each command (scratch).
+    similarity: Vec<f32>,
+}
+
+/// Transcript -> phonetic normalization -> embedding -> nearest phrases.
+struct Retrieval {
+    embedder: Arc<TextEmbedder>,
+    index: PhraseIndex<usize>,
+    vocabulary: Vocabulary,
 }
 
 impl AsrRecognizer {
@@ -103,7 +127,11 @@ impl AsrRecognizer {
         let model = CtcModel::shared(&source.model, &source.tokens)?;
         let lexicon = models::shared(&format!("lexicon:{}", source.model.display()), || build_lexicon(&model))?;
         let calibration = read_calibration(&source.model)?;
+        let retrieval_wanted = calibration.embedding_weight > 0.0 && matches!(*lexicon, Lexicon::Characters { .. });
+        let embedder = if retrieval_wanted { Some(TextEmbedder::shared_default()?) } else { None };
         Ok(AsrRecognizer {
+            retrieval: embedder.map(|embedder| Retrieval { embedder, index: PhraseIndex::build(Vec::new()), vocabulary: Vocabulary::default() }),
+            similarity: Vec::new(),
             model,
             lexicon,
             calibration,
@@ -126,6 +154,11 @@ impl AsrRecognizer {
                 + self.calibration.token_bonus * phrase.labels.iter().filter(|l| !l.optional).count() as f32;
             let slot = &mut self.best_per_command[phrase.command];
             *slot = slot.max(score);
+        }
+        if self.similarity.len() == self.commands {
+            for (best, sim) in self.best_per_command.iter_mut().zip(&self.similarity) {
+                *best += self.calibration.embedding_weight * sim;
+            }
         }
         let mut order: Vec<usize> = (0..self.commands).filter(|&c| self.best_per_command[c].is_finite()).collect();
         order.sort_by(|&a, &b| self.best_per_command[b].total_cmp(&self.best_per_command[a]));
@@ -164,6 +197,28 @@ impl AsrRecognizer {
     }
 }
 
+impl AsrRecognizer {
+    /// Fills `self.similarity` with each command's best phrase similarity to the normalized
+    /// transcript. Returns (embedding ms, search ms).
+    fn retrieve(&mut self, transcript: &str) -> Result<(f32, f32), RecognizerError> {
+        self.similarity.clear();
+        let Some(retrieval) = self.retrieval.as_ref() else { return Ok((0.0, 0.0)) };
+        self.similarity.resize(self.commands, 0.0);
+        if transcript.trim().is_empty() {
+            return Ok((0.0, 0.0));
+        }
+        let t0 = Instant::now();
+        let query = Embedding(retrieval.embedder.embed(&retrieval.vocabulary.normalize(transcript))?);
+        let t1 = Instant::now();
+        for hit in retrieval.index.search(&query, 16) {
+            let slot = &mut self.similarity[hit.value];
+            *slot = slot.max(hit.similarity);
+        }
+        let t2 = Instant::now();
+        Ok(((t1 - t0).as_secs_f32() * 1000.0, (t2 - t1).as_secs_f32() * 1000.0))
+    }
+}
+
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -182,15 +237,8 @@ fn build_lexicon(model: &CtcModel) -> Result<Lexicon, ModelError> {
 
 fn read_calibration(model: &Path) -> Result<Calibration, RecognizerError> {
     let path = model.with_file_name("calibration.json");
-    let default_for = |p: &Path| {
-        if p.to_string_lossy().contains("hama") || p.parent().is_some_and(|d| d.ends_with("upstream")) {
-            Calibration::default()
-        } else {
-            Calibration::default()
-        }
-    };
     if !path.is_file() {
-        return Ok(default_for(model));
+        return Ok(Calibration::default());
     }
     let text = std::fs::read_to_string(&path).map_err(|e| ModelError::ModelBroken { path: path.clone(), reason: e.to_string() })?;
     serde_json::from_str(&text).map_err(|e| ModelError::ModelBroken { path, reason: e.to_string() }.into())
@@ -213,6 +261,14 @@ impl Recognizer for AsrRecognizer {
             }
         }
         self.commands = commands.len();
+        if let Some(retrieval) = self.retrieval.as_mut() {
+            let mut entries = Vec::new();
+            for (command, phrase) in commands.phrases() {
+                entries.push((Embedding(retrieval.embedder.embed(phrase)?), command));
+            }
+            retrieval.index = PhraseIndex::build(entries);
+            retrieval.vocabulary = Vocabulary::from_phrases(commands.phrases().map(|(_, p)| p));
+        }
         Ok(())
     }
 
@@ -221,12 +277,16 @@ impl Recognizer for AsrRecognizer {
         let frames = self.model.run(utterance)?;
         let t1 = Instant::now();
         let lp = LogProbs::new(&frames.log_probs, frames.vocab);
-        let ranked = self.rank(lp);
-        let transcript = Some(self.transcript(lp));
+        let transcript = self.transcript(lp);
+        let (embedding_ms, search_ms) = self.retrieve(&transcript)?;
         let t2 = Instant::now();
-        let mut outcome = Recognition { ranked, transcript, ..Recognition::default() };
+        let ranked = self.rank(lp);
+        let t3 = Instant::now();
+        let mut outcome = Recognition { ranked, transcript: Some(transcript), ..Recognition::default() };
         outcome.stages.acoustic_ms = (t1 - t0).as_secs_f32() * 1000.0;
-        outcome.stages.scoring_ms = (t2 - t1).as_secs_f32() * 1000.0;
+        outcome.stages.embedding_ms = embedding_ms;
+        outcome.stages.search_ms = search_ms;
+        outcome.stages.scoring_ms = (t3 - t2).as_secs_f32() * 1000.0;
         Ok(outcome)
     }
 }

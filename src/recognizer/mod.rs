@@ -6,7 +6,10 @@
 
 pub mod asr;
 pub mod ctc;
+pub mod embedding;
+pub mod index;
 pub mod lexicon;
+pub mod phonetic;
 
 use std::sync::Arc;
 

