@@ -2,6 +2,7 @@
 //! engine thread the plugin uses.
 
 mod bench;
+mod enroll;
 mod eval;
 mod recognize;
 mod stream;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use voxcue::commands::CommandSet;
+use voxcue::recognizer::s2o::Enrollments;
 use voxcue::recognizer::{self, Recognizer, RecognizerKind, DEFAULT_THRESHOLD};
 
 #[derive(Parser, Debug)]
@@ -82,6 +84,19 @@ enum Command {
         #[arg(long)]
         labels: Option<PathBuf>,
     },
+    /// Add recordings of a command as examples for the S2O recognizer (saved beside the command
+    /// file as NAME.enrollments.json).
+    Enroll {
+        /// Command file the enrollments belong to.
+        #[arg(long)]
+        commands: PathBuf,
+        /// Command id.
+        #[arg(long)]
+        command: String,
+        /// Recordings of the command.
+        #[arg(required = true)]
+        wavs: Vec<PathBuf>,
+    },
     /// Measure recognizer latency per stage and the audio thread's cost per block.
     Bench {
         #[command(flatten)]
@@ -106,6 +121,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Stream { engine, wav, block, realtime, labels, .. } => {
             stream::run(&engine, &wav, block, realtime, labels.as_deref())
         }
+        Command::Enroll { commands, command, wavs } => enroll::run(&commands, &command, &wavs),
         Command::Bench { engine, wav, seconds, runs } => bench::run(&engine, wav.as_ref(), seconds, runs),
     }
 }
@@ -125,6 +141,10 @@ impl EngineArgs {
     /// Loads the recognizer and prepares it for `commands`.
     pub fn recognizer(&self, commands: &Arc<CommandSet>) -> Result<Box<dyn Recognizer>, String> {
         let mut r = recognizer::load(self.kind()?).map_err(|e| e.to_string())?;
+        if let Some(file) = &self.commands {
+            let enrollments = Enrollments::load(&Enrollments::path_for(file)).map_err(|e| e.to_string())?;
+            r.set_enrollments(&enrollments);
+        }
         r.prepare(commands).map_err(|e| e.to_string())?;
         Ok(r)
     }

@@ -10,6 +10,7 @@ pub mod embedding;
 pub mod index;
 pub mod lexicon;
 pub mod phonetic;
+pub mod s2o;
 
 use std::sync::Arc;
 
@@ -121,6 +122,13 @@ pub trait Recognizer: Send {
     fn prepare(&mut self, commands: &Arc<CommandSet>) -> Result<(), RecognizerError>;
     /// Recognizes one utterance of 16 kHz mono samples.
     fn recognize(&mut self, utterance: &[f32]) -> Result<Recognition, RecognizerError>;
+    /// Uses the user's recordings as extra examples (from the next `prepare`); recognizers that
+    /// cannot learn from examples ignore them.
+    fn set_enrollments(&mut self, _enrollments: &s2o::Enrollments) {}
+    /// The embedding of a recording to enroll, for recognizers that learn from examples.
+    fn enrollment_embedding(&self, _utterance: &[f32]) -> Result<Option<Vec<f32>>, RecognizerError> {
+        Ok(None)
+    }
 }
 
 /// Default confidence threshold (the plugin's threshold parameter starts here).
@@ -130,6 +138,6 @@ pub const DEFAULT_THRESHOLD: f32 = 0.5;
 pub fn load(kind: RecognizerKind) -> Result<Box<dyn Recognizer>, RecognizerError> {
     match kind {
         RecognizerKind::Asr => Ok(Box::new(asr::AsrRecognizer::load()?)),
-        RecognizerKind::S2o => Err(RecognizerError::Unavailable { recognizer: kind.name(), reason: "the S2O model is not installed yet".into() }),
+        RecognizerKind::S2o => Ok(Box::new(s2o::S2oRecognizer::load()?)),
     }
 }

@@ -1,0 +1,223 @@
+//! The S2O recognizer: an audio encoder whose output lands in the command phrases' text-embedding
+//! space (MiniLM, 384-d), so one nearest-neighbour search maps speech to a command with no
+//! transcript. Zero-shot: a command typed into the file is found through its text embedding.
+//! Few-shot: a user's recordings of a command ("enrollments") are added as extra index entries.
+//!
+//! Owned by the engine thread; the encoder and text embedder are shared by `Arc`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use ort::session::Session;
+use ort::value::TensorRef;
+use serde::{Deserialize, Serialize};
+
+use crate::commands::CommandSet;
+use crate::models;
+use crate::onnx::{self, ModelError};
+use crate::recognizer::embedding::TextEmbedder;
+use crate::recognizer::index::{Embedding, PhraseIndex};
+use crate::recognizer::{Candidate, Recognition, Recognizer, RecognizerError};
+
+/// Where the trained encoder lives.
+pub const S2O_FILE: &str = "s2o/s2o.onnx";
+
+/// Similarity -> confidence calibration (`calibration.json` beside the model overrides).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct S2oCalibration {
+    /// Cosine similarity of the best entry at confidence 0.5.
+    pub similarity_center: f32,
+    pub similarity_width: f32,
+    /// Similarity margin to the best entry of another command at confidence 0.5.
+    pub margin_center: f32,
+    pub margin_width: f32,
+}
+
+impl Default for S2oCalibration {
+    fn default() -> Self {
+        S2oCalibration { similarity_center: 0.6, similarity_width: 0.05, margin_center: 0.03, margin_width: 0.02 }
+    }
+}
+
+/// A user's recordings, as audio embeddings per command id. Saved beside the command file
+/// (`NAME.enrollments.json`) and in the plugin state.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Enrollments {
+    pub by_command: HashMap<String, Vec<Vec<f32>>>,
+}
+
+impl Enrollments {
+    /// The sidecar path for a command file.
+    pub fn path_for(commands_file: &Path) -> PathBuf {
+        commands_file.with_extension("enrollments.json")
+    }
+
+    /// Reads a sidecar; a missing file is an empty set.
+    pub fn load(path: &Path) -> Result<Enrollments, ModelError> {
+        if !path.is_file() {
+            return Ok(Enrollments::default());
+        }
+        let broken = |reason: String| ModelError::ModelBroken { path: path.to_path_buf(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| broken(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| broken(e.to_string()))
+    }
+
+    /// Writes the sidecar.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, serde_json::to_string(self).map_err(std::io::Error::other)?)
+    }
+}
+
+/// The audio encoder: 16 kHz audio -> unit-length 384-d embedding.
+pub struct AudioEncoder {
+    session: Mutex<Session>,
+    pub path: PathBuf,
+}
+
+impl AudioEncoder {
+    /// Loads (or reuses) the default S2O encoder.
+    pub fn shared_default() -> Result<Arc<AudioEncoder>, ModelError> {
+        let path = models::locate(S2O_FILE);
+        models::shared(&format!("s2o:{}", path.display()), || {
+            let encoder = AudioEncoder { session: Mutex::new(onnx::open_session(&path)?), path: path.clone() };
+            encoder.embed(&vec![0.0; 16_000])?;
+            Ok(encoder)
+        })
+    }
+
+    /// Embeds an utterance (zero-mean unit-variance normalized here, as the model expects).
+    pub fn embed(&self, audio: &[f32]) -> Result<Vec<f32>, ModelError> {
+        let err = |e: ort::Error| onnx::inference_error("S2O encoder", e);
+        let mut input = audio.to_vec();
+        if input.len() < 4000 {
+            input.resize(4000, 0.0);
+        }
+        let n = input.len() as f32;
+        let mean = input.iter().sum::<f32>() / n;
+        let std = (input.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n + 1e-7).sqrt();
+        input.iter_mut().for_each(|v| *v = (*v - mean) / std);
+        let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let x = TensorRef::from_array_view(([1usize, input.len()], &input[..])).map_err(err)?;
+        let out = session.run(ort::inputs!["input_values" => x]).map_err(err)?;
+        let (_, data) = out["embedding"].try_extract_tensor::<f32>().map_err(err)?;
+        let norm = data.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-9);
+        Ok(data.iter().map(|v| v / norm).collect())
+    }
+}
+
+/// The recognizer.
+pub struct S2oRecognizer {
+    encoder: Arc<AudioEncoder>,
+    embedder: Arc<TextEmbedder>,
+    calibration: S2oCalibration,
+    index: PhraseIndex<usize>,
+    commands: usize,
+    /// Enrollments applied on the next `prepare`.
+    enrollments: Enrollments,
+    best: Vec<f32>,
+}
+
+impl S2oRecognizer {
+    /// Loads the encoder and the text embedder.
+    pub fn load() -> Result<Self, RecognizerError> {
+        let encoder = AudioEncoder::shared_default()?;
+        let embedder = TextEmbedder::shared_default()?;
+        let calibration = read_calibration(&encoder.path)?;
+        Ok(S2oRecognizer {
+            encoder,
+            embedder,
+            calibration,
+            index: PhraseIndex::build(Vec::new()),
+            commands: 0,
+            enrollments: Enrollments::default(),
+            best: Vec::new(),
+        })
+    }
+
+}
+
+fn read_calibration(model: &Path) -> Result<S2oCalibration, RecognizerError> {
+    let path = model.with_file_name("calibration.json");
+    if !path.is_file() {
+        return Ok(S2oCalibration::default());
+    }
+    let broken = |reason: String| ModelError::ModelBroken { path: path.clone(), reason };
+    let text = std::fs::read_to_string(&path).map_err(|e| broken(e.to_string()))?;
+    Ok(serde_json::from_str(&text).map_err(|e| broken(e.to_string()))?)
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Recognizer for S2oRecognizer {
+    fn name(&self) -> &'static str {
+        "s2o"
+    }
+
+    fn describe_models(&self) -> Vec<String> {
+        vec![
+            format!("S2O encoder ({})", self.encoder.path.display()),
+            format!("MiniLM text embedder ({})", self.embedder.path.display()),
+        ]
+    }
+
+    fn prepare(&mut self, commands: &Arc<CommandSet>) -> Result<(), RecognizerError> {
+        let mut entries = Vec::new();
+        for (command, phrase) in commands.phrases() {
+            entries.push((Embedding(self.embedder.embed(phrase)?), command));
+        }
+        for (id, recordings) in &self.enrollments.by_command {
+            if let Some(command) = commands.index_of(id) {
+                entries.extend(recordings.iter().map(|e| (Embedding(e.clone()), command)));
+            }
+        }
+        self.index = PhraseIndex::build(entries);
+        self.commands = commands.len();
+        Ok(())
+    }
+
+    fn set_enrollments(&mut self, enrollments: &Enrollments) {
+        self.enrollments = enrollments.clone();
+    }
+
+    fn enrollment_embedding(&self, utterance: &[f32]) -> Result<Option<Vec<f32>>, RecognizerError> {
+        Ok(Some(self.encoder.embed(utterance)?))
+    }
+
+    fn recognize(&mut self, utterance: &[f32]) -> Result<Recognition, RecognizerError> {
+        let t0 = Instant::now();
+        let query = Embedding(self.encoder.embed(utterance)?);
+        let t1 = Instant::now();
+        self.best.clear();
+        self.best.resize(self.commands, -1.0);
+        for hit in self.index.search(&query, 32) {
+            let slot = &mut self.best[hit.value];
+            *slot = slot.max(hit.similarity);
+        }
+        let mut order: Vec<usize> = (0..self.commands).filter(|&c| self.best[c] > -1.0).collect();
+        order.sort_by(|&a, &b| self.best[b].total_cmp(&self.best[a]));
+        let top = order.first().map_or(-1.0, |&c| self.best[c]);
+        let second = order.get(1).map_or(-1.0, |&c| self.best[c]);
+        let cal = self.calibration;
+        let ranked = order
+            .iter()
+            .enumerate()
+            .map(|(rank, &command)| {
+                let sim = self.best[command];
+                let margin = if rank == 0 { sim - second } else { sim - top };
+                let confidence = sigmoid((sim - cal.similarity_center) / cal.similarity_width)
+                    .min(sigmoid((margin - cal.margin_center) / cal.margin_width));
+                Candidate { command, confidence, score: sim }
+            })
+            .collect();
+        let t2 = Instant::now();
+        let mut outcome = Recognition { ranked, transcript: None, ..Recognition::default() };
+        outcome.stages.acoustic_ms = (t1 - t0).as_secs_f32() * 1000.0;
+        outcome.stages.search_ms = (t2 - t1).as_secs_f32() * 1000.0;
+        Ok(outcome)
+    }
+}
