@@ -10,15 +10,15 @@ bash scripts/fetch-models.sh
 # The editor screenshot test needs an X server; without one it skips itself.
 if [[ -z "${DISPLAY:-}" ]]; then
   if ! command -v Xvfb >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb libgl1-mesa-dri libglx-mesa0 x11-apps imagemagick >/dev/null) \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb x11-apps imagemagick libgl1-mesa-dri libegl1 libglx-mesa0 >/dev/null) \
       || echo "test.sh: could not install Xvfb; the editor screenshot test will skip" >&2
   fi
   if command -v Xvfb >/dev/null 2>&1; then
-    Xvfb :99 -screen 0 1280x800x24 >/dev/null 2>&1 &
+    Xvfb :99 -screen 0 720x560x24 -nolisten tcp >/dev/null 2>&1 &
     xvfb_pid=$!
     trap 'kill $xvfb_pid 2>/dev/null || true' EXIT
-    export DISPLAY=:99
-    sleep 1
+    for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X99 ]] && break; sleep 0.1; done
+    export DISPLAY=:99 LIBGL_ALWAYS_SOFTWARE=1
   fi
 fi
 
