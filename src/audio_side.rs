@@ -53,10 +53,10 @@ impl AudioSide {
         self.scheduler.run_block(frames, fired, send);
     }
 
-    /// Clears pending note-offs (host `reset()`).
+    /// Clears pending note-offs (host `reset()`). Fired commands still queued are kept: hosts
+    /// call `reset()` when processing restarts, and a command spoken just before must not be lost.
     pub fn reset(&mut self) {
         self.scheduler.clear();
-        while self.from_engine.pop().is_ok() {}
     }
 
     /// Frames seen since activation.
