@@ -22,4 +22,13 @@ if [[ -z "${DISPLAY:-}" ]]; then
   fi
 fi
 
-cargo test --workspace --exclude xtask "$@"
+# --lib --bins --tests: every unit and integration test (there are no doctests to run).
+log="$(mktemp)"
+set +e
+cargo test --workspace --exclude xtask --lib --bins --tests "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { printf "%d passed, %d failed", p, f }' "$log")
+rm -f "$log"
+echo "tests: $summary"
+exit "$status"

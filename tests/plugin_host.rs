@@ -584,3 +584,32 @@ fn state_round_trip_preserves_commands_and_parameters() {
     sixth.deactivate(processor);
     assert_eq!(report.frames, l.len());
 }
+
+/// With the default models installed (`scripts/fetch-models.sh`; the test script runs it), the
+/// command spoken in the excerpt ("play left" = play_a, note 36 on channel 1) comes out of the
+/// plugin's note output, and nothing else does.
+#[test]
+fn spoken_command_fires_its_note_through_the_plugin() {
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    assert!(
+        models.join("ort/libonnxruntime.so.1.31.1").is_file() && models.join("upstream/silero_vad.onnx").is_file(),
+        "models are not installed: run scripts/fetch-models.sh (scripts/test.sh does)"
+    );
+    let (rate, left, right) = read_excerpt();
+    let entry = load_entry();
+    let mut instance = new_instance(&entry);
+    let processor = activate(&mut instance, rate as f64, 1024);
+    let tail = SilentTail { rate, block: 256, limit: Duration::from_secs(10) };
+    let (processor, report) = run_audio_with_tail(processor, &left, &right, &[256], Some(tail));
+    instance.deactivate(processor);
+    let note_ons: Vec<(i16, i16)> = report
+        .events
+        .iter()
+        .filter_map(|(_, _, e)| match e {
+            OutEvent::NoteOn { channel, key } => Some((*channel, *key)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(note_ons, vec![(0, 36)], "expected exactly play_a's note 36 on channel 1");
+    check_note_pairs(&report, rate);
+}
