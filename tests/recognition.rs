@@ -85,3 +85,40 @@ fn stream_of_clips_fires_each_command_once_through_the_audio_path() {
         .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn s2o_recognizes_the_same_clips_zero_shot() {
+    let clips = clips();
+    let mut args = vec!["recognize".to_string(), "--recognizer".into(), "s2o".into()];
+    args.extend(clips.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let stdout = voxcue(&args);
+    for (clip, line) in clips.iter().zip(stdout.lines()) {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(line["command"].as_str().map(str::to_string), expected(clip), "{}: {line}", clip.display());
+    }
+}
+
+#[test]
+fn enrollment_teaches_a_new_command_from_recordings() {
+    // A command whose phrase the recording does not say: only the enrollment can find it.
+    let dir = std::env::temp_dir().join(format!("voxcue-enroll-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let commands = dir.join("mine.toml");
+    std::fs::write(
+        &commands,
+        "[[command]]\nid = \"drop_bass\"\nphrases = [\"drop the bass now\"]\naction = { kind = \"cc\", channel = 2, number = 20, value = 127 }\n\n\
+         [[command]]\nid = \"lights\"\nphrases = [\"lights on\"]\naction = { kind = \"program\", channel = 1, number = 3, value = 0 }\n",
+    )
+    .unwrap();
+    let clip = clips().into_iter().find(|c| c.to_string_lossy().contains("record_start")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_voxcue"))
+        .args(["enroll", "--commands", commands.to_str().unwrap(), "--command", "drop_bass", clip.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("mine.enrollments.json").is_file());
+    let stdout = voxcue(&["recognize", "--recognizer", "s2o", "--commands", commands.to_str().unwrap(), clip.to_str().unwrap()]);
+    let line: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(line["command"], "drop_bass", "{line}");
+}

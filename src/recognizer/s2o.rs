@@ -34,11 +34,20 @@ pub struct S2oCalibration {
     /// Similarity margin to the best entry of another command at confidence 0.5.
     pub margin_center: f32,
     pub margin_width: f32,
+    /// Subtracted from the similarity of enrolled audio entries: audio-to-audio cosines run higher
+    /// than audio-to-text ones, so both kinds share one threshold after this shift.
+    pub audio_entry_offset: f32,
 }
 
 impl Default for S2oCalibration {
     fn default() -> Self {
-        S2oCalibration { similarity_center: 0.6, similarity_width: 0.05, margin_center: 0.03, margin_width: 0.02 }
+        S2oCalibration {
+            similarity_center: 0.614,
+            similarity_width: 0.03,
+            margin_center: -0.05,
+            margin_width: 0.01,
+            audio_entry_offset: 0.128,
+        }
     }
 }
 
@@ -113,7 +122,8 @@ pub struct S2oRecognizer {
     encoder: Arc<AudioEncoder>,
     embedder: Arc<TextEmbedder>,
     calibration: S2oCalibration,
-    index: PhraseIndex<usize>,
+    /// Entries: (command, is an enrolled recording).
+    index: PhraseIndex<(usize, bool)>,
     commands: usize,
     /// Enrollments applied on the next `prepare`.
     enrollments: Enrollments,
@@ -168,11 +178,11 @@ impl Recognizer for S2oRecognizer {
     fn prepare(&mut self, commands: &Arc<CommandSet>) -> Result<(), RecognizerError> {
         let mut entries = Vec::new();
         for (command, phrase) in commands.phrases() {
-            entries.push((Embedding(self.embedder.embed(phrase)?), command));
+            entries.push((Embedding(self.embedder.embed(phrase)?), (command, false)));
         }
         for (id, recordings) in &self.enrollments.by_command {
             if let Some(command) = commands.index_of(id) {
-                entries.extend(recordings.iter().map(|e| (Embedding(e.clone()), command)));
+                entries.extend(recordings.iter().map(|e| (Embedding(e.clone()), (command, true))));
             }
         }
         self.index = PhraseIndex::build(entries);
@@ -195,8 +205,10 @@ impl Recognizer for S2oRecognizer {
         self.best.clear();
         self.best.resize(self.commands, -1.0);
         for hit in self.index.search(&query, 32) {
-            let slot = &mut self.best[hit.value];
-            *slot = slot.max(hit.similarity);
+            let (command, recorded) = hit.value;
+            let similarity = hit.similarity - if recorded { self.calibration.audio_entry_offset } else { 0.0 };
+            let slot = &mut self.best[command];
+            *slot = slot.max(similarity);
         }
         let mut order: Vec<usize> = (0..self.commands).filter(|&c| self.best[c] > -1.0).collect();
         order.sort_by(|&a, &b| self.best[b].total_cmp(&self.best[a]));
