@@ -257,6 +257,7 @@ impl Worker {
             }
         };
         let (detector, vad_warning) = (config.detector)();
+        status.errors.extend(vad_warning.clone());
         let segmenter = Segmenter::new(segmenter_config(&config.settings), detector);
         let commands = Arc::clone(&config.commands);
         status.commands = Some(Arc::clone(&commands));
@@ -443,7 +444,10 @@ impl Worker {
     fn ensure_recognizer(&mut self) {
         let wanted = self.config.settings.recognizer();
         if wanted != self.slot.kind {
+            // A new recognizer: the old one's problems no longer apply.
             self.slot = Slot { kind: wanted, recognizer: None, failed: None };
+            self.status.errors.clear();
+            self.status.errors.extend(self.vad_warning.clone());
         }
         if self.slot.recognizer.is_some() || self.slot.failed.is_some() {
             return;
@@ -454,10 +458,6 @@ impl Worker {
             Ok::<_, RecognizerError>(r)
         }));
         self.status.recognizer = wanted.name().to_string();
-        self.status.errors.clear();
-        if let Some(w) = &self.vad_warning {
-            self.status.errors.push(w.clone());
-        }
         match loaded {
             Ok(Ok(r)) => {
                 self.status.models = r.describe_models();

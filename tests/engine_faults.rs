@@ -1,0 +1,120 @@
+//! Faults on the engine thread never reach the audio: a recognizer that panics is restarted, a
+//! recognizer that cannot load is reported in plain words, and in both cases the audio side keeps
+//! running. Test recognizers here are written for the tests, never shipped.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use voxcue::commands::CommandSet;
+use voxcue::engine::{self, EngineConfig, EngineHandle, EngineSettings};
+use voxcue::messages::EngineState;
+use voxcue::onnx::ModelError;
+use voxcue::recognizer::{Candidate, Recognition, Recognizer, RecognizerError, RecognizerKind};
+use voxcue::vad::SpeechDetector;
+
+const RATE: u32 = 16_000;
+
+/// Panics on its first utterance, then fires command 0.
+struct PanicsOnce {
+    calls: Arc<AtomicUsize>,
+}
+
+impl Recognizer for PanicsOnce {
+    fn name(&self) -> &'static str {
+        "panics-once"
+    }
+    fn describe_models(&self) -> Vec<String> {
+        vec![]
+    }
+    fn prepare(&mut self, _: &Arc<CommandSet>) -> Result<(), RecognizerError> {
+        Ok(())
+    }
+    fn recognize(&mut self, _: &[f32]) -> Result<Recognition, RecognizerError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("test recognizer blew up");
+        }
+        Ok(Recognition { ranked: vec![Candidate { command: 0, confidence: 0.9, score: 1.0 }], ..Recognition::default() })
+    }
+}
+
+struct Loud;
+impl SpeechDetector for Loud {
+    fn speech_probability(&mut self, frame: &[f32]) -> Result<f32, ModelError> {
+        let rms = (frame.iter().map(|x| x * x).sum::<f32>() / frame.len() as f32).sqrt();
+        Ok(if rms > 0.05 { 1.0 } else { 0.0 })
+    }
+    fn reset(&mut self) {}
+    fn name(&self) -> &'static str {
+        "loud"
+    }
+}
+
+fn config(recognizers: engine::RecognizerFactory) -> EngineConfig {
+    let mut c = EngineConfig::new(RATE as f32, Arc::new(CommandSet::default_dj()), Arc::new(EngineSettings::default()));
+    c.recognizers = recognizers;
+    c.detector = Arc::new(|| (Box::new(Loud) as Box<dyn SpeechDetector>, None));
+    c.idle_sleep = Duration::from_millis(1);
+    c
+}
+
+/// Feeds `bursts` x (0.6 s tone + 0.8 s silence); returns the number of fired commands.
+fn feed(side: &mut voxcue::audio_side::AudioSide, handle: &EngineHandle, bursts: usize) -> usize {
+    let mut fired = 0;
+    let mut frames = 0u64;
+    for _ in 0..bursts {
+        let tone: Vec<f32> = (0..(RATE as usize * 6 / 10)).map(|i| 0.3 * (i as f32 * 0.12).sin()).collect();
+        let silence = vec![0.0f32; RATE as usize * 8 / 10];
+        for block in tone.chunks(256).chain(silence.chunks(256)) {
+            side.process_block(&[block], 1.0, true, |_| fired += 1, |_| {});
+            frames += block.len() as u64;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while handle.progress.frames_done.load(Ordering::Acquire) < frames && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+    }
+    // Let the last results through.
+    for _ in 0..20 {
+        side.process_block(&[&[0.0f32; 256][..]], 1.0, true, |_| fired += 1, |_| {});
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    fired
+}
+
+#[test]
+fn a_panicking_recognizer_is_restarted_and_reported() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let factory: engine::RecognizerFactory =
+        Arc::new(move |_kind: RecognizerKind| Ok(Box::new(PanicsOnce { calls: Arc::clone(&counter) }) as Box<dyn Recognizer>));
+    let (state_in, mut state_out) = triple_buffer::triple_buffer(&EngineState::default());
+    let (mut side, handle) = engine::start(config(factory), state_in).unwrap();
+    let fired = feed(&mut side, &handle, 3);
+    std::thread::sleep(Duration::from_millis(100));
+    let state: EngineState = state_out.read().clone();
+    drop(handle);
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "three utterances reached the recognizer");
+    assert_eq!(fired, 2, "the two utterances after the crash fired");
+    assert_eq!(state.faults, 1);
+    assert!(state.errors.iter().any(|e| e.contains("crashed")), "{:?}", state.errors);
+}
+
+#[test]
+fn a_recognizer_that_cannot_load_is_reported_and_audio_keeps_flowing() {
+    let factory: engine::RecognizerFactory = Arc::new(|kind: RecognizerKind| {
+        Err(RecognizerError::Model(ModelError::ModelMissing { path: format!("/nowhere/{}.onnx", kind.name()).into() }))
+    });
+    let (state_in, mut state_out) = triple_buffer::triple_buffer(&EngineState::default());
+    let (mut side, handle) = engine::start(config(factory), state_in).unwrap();
+    let fired = feed(&mut side, &handle, 1);
+    std::thread::sleep(Duration::from_millis(100));
+    let state = state_out.read().clone();
+    drop(handle);
+    assert_eq!(fired, 0);
+    assert!(
+        state.errors.iter().any(|e| e.contains("could not load") && e.contains("/nowhere/asr.onnx")),
+        "the reason names the missing file: {:?}",
+        state.errors
+    );
+}
