@@ -19,6 +19,7 @@ use crate::audio_capture::{self, CaptureStats};
 use crate::audio_side::AudioSide;
 use crate::commands::CommandSet;
 use crate::messages::{Control, EngineState, Fire, ListenState, ResultSummary, FIRE_QUEUE_CAPACITY};
+use crate::recognizer::s2o::Enrollments;
 use crate::recognizer::{self, Recognition, Recognizer, RecognizerError, RecognizerKind, DEFAULT_THRESHOLD};
 use crate::resample::ToSixteenK;
 use crate::segmenter::{SegmentEvent, Segmenter, SegmenterConfig, RATE};
@@ -116,6 +117,9 @@ pub struct EngineConfig {
     pub detector: DetectorFactory,
     /// Sleep when the ring is empty (5 ms in a plugin; the CLI uses less).
     pub idle_sleep: Duration,
+    /// Where enrollments live as JSON (the plugin's persisted field); read at start, written
+    /// when the user teaches a command.
+    pub enrollments: Option<Arc<parking_lot::RwLock<String>>>,
 }
 
 impl EngineConfig {
@@ -128,6 +132,7 @@ impl EngineConfig {
             recognizers: Arc::new(recognizer::load),
             detector: Arc::new(default_detector),
             idle_sleep: Duration::from_millis(5),
+            enrollments: None,
         }
     }
 }
@@ -235,6 +240,10 @@ struct Worker {
     frames_in: u64,
     last_publish: Instant,
     vad_warning: Option<String>,
+    /// The user's examples per command (S2O).
+    enrollments: Enrollments,
+    /// Command whose example the next utterance is.
+    teach_next: Option<usize>,
 }
 
 impl Worker {
@@ -259,6 +268,18 @@ impl Worker {
         let (detector, vad_warning) = (config.detector)();
         status.errors.extend(vad_warning.clone());
         let segmenter = Segmenter::new(segmenter_config(&config.settings), detector);
+        let enrollments = config
+            .enrollments
+            .as_ref()
+            .map(|store| store.read().clone())
+            .filter(|json| !json.trim().is_empty())
+            .map(|json| serde_json::from_str::<Enrollments>(&json))
+            .transpose()
+            .unwrap_or_else(|e| {
+                status.errors.push(format!("saved recordings could not be read ({e}); starting without them"));
+                None
+            })
+            .unwrap_or_default();
         let commands = Arc::clone(&config.commands);
         status.commands = Some(Arc::clone(&commands));
         let kind = config.settings.recognizer();
@@ -281,6 +302,8 @@ impl Worker {
             frames_in: 0,
             last_publish: Instant::now(),
             vad_warning,
+            enrollments,
+            teach_next: None,
         }
     }
 
@@ -315,6 +338,11 @@ impl Worker {
                 Ok(Control::Shutdown) | Err(TryRecvError::Disconnected) => return false,
                 Ok(Control::SetCommands(set)) => self.set_commands(set),
                 Ok(Control::TestFire(index)) => self.test_fire(index),
+                Ok(Control::Teach(index)) => {
+                    self.teach_next = Some(index);
+                    self.status.teaching = self.commands.commands().get(index).map(|c| c.id.clone());
+                    self.publish();
+                }
                 Err(TryRecvError::Empty) => return true,
             }
         }
@@ -384,7 +412,10 @@ impl Worker {
             self.publish();
         }
         for utterance in std::mem::take(&mut self.finished) {
-            self.recognize(&utterance, settings.threshold());
+            match self.teach_next.take() {
+                Some(command) => self.teach(command, &utterance),
+                None => self.recognize(&utterance, settings.threshold()),
+            }
         }
         if self.segmenter.in_speech() {
             self.status.listen = ListenState::Hearing;
@@ -420,6 +451,35 @@ impl Worker {
         self.publish();
     }
 
+    /// Stores `utterance` as an example of `command`, re-prepares the recognizer and saves the
+    /// enrollments where the plugin persists them.
+    fn teach(&mut self, command: usize, utterance: &[f32]) {
+        self.status.teaching = None;
+        self.ensure_recognizer();
+        let (Some(recognizer), Some(id)) = (self.slot.recognizer.as_mut(), self.commands.commands().get(command)) else {
+            return;
+        };
+        match recognizer.enrollment_embedding(utterance) {
+            Ok(Some(embedding)) => {
+                self.enrollments.by_command.entry(id.id.clone()).or_default().push(embedding);
+                recognizer.set_enrollments(&self.enrollments);
+                if let Err(e) = recognizer.prepare(&self.commands) {
+                    self.report_error(format!("after teaching: {e}"));
+                }
+                if let (Some(store), Ok(json)) = (&self.config.enrollments, serde_json::to_string(&self.enrollments)) {
+                    *store.write() = json;
+                }
+                self.status.listen = ListenState::Fired;
+            }
+            Ok(None) => {
+                let message = format!("the {} recognizer cannot learn from recordings; switch to S2O to teach", recognizer.name());
+                self.report_error(message);
+            }
+            Err(e) => self.report_error(format!("teaching failed: {e}")),
+        }
+        self.publish();
+    }
+
     /// Runs the recognizer, containing errors and panics. `None` when nothing could run.
     fn run_recognizer(&mut self, utterance: &[f32]) -> Option<Recognition> {
         self.ensure_recognizer();
@@ -452,8 +512,10 @@ impl Worker {
         if self.slot.recognizer.is_some() || self.slot.failed.is_some() {
             return;
         }
+        let enrollments = &self.enrollments;
         let loaded = catch_unwind(AssertUnwindSafe(|| {
             let mut r = (self.config.recognizers)(wanted)?;
+            r.set_enrollments(enrollments);
             r.prepare(&self.commands)?;
             Ok::<_, RecognizerError>(r)
         }));

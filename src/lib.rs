@@ -140,7 +140,8 @@ impl Plugin for Voxcue {
         self.restore_commands();
         self.sync_settings();
         let commands = Arc::clone(self.library.lock().unwrap_or_else(|p| p.into_inner()).current());
-        let config = EngineConfig::new(buffer_config.sample_rate, commands, Arc::clone(&self.settings));
+        let mut config = EngineConfig::new(buffer_config.sample_rate, commands, Arc::clone(&self.settings));
+        config.enrollments = Some(Arc::clone(&self.params.enrollments_json));
         let Some(state_in) = self.state_in.take() else { return true };
         match engine::start(config, state_in) {
             Ok((audio_side, handle)) => {

@@ -86,6 +86,8 @@ pub struct EngineState {
     pub commands: Option<Arc<CommandSet>>,
     /// How many times the recognizer failed or panicked and was restarted.
     pub faults: u32,
+    /// The command whose example the next utterance will be, while teaching.
+    pub teaching: Option<String>,
 }
 
 /// Requests to the engine from non-real-time threads (editor, CLI, plugin state loading).
@@ -95,6 +97,8 @@ pub enum Control {
     SetCommands(Arc<CommandSet>),
     /// Send a command's action to the host without speaking ("test fire", for MIDI learn).
     TestFire(usize),
+    /// Record the next utterance as an example of this command (S2O enrollment).
+    Teach(usize),
     /// Stop the engine thread.
     Shutdown,
 }

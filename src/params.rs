@@ -54,6 +54,11 @@ pub struct VoxcueParams {
     #[persist = "commands"]
     pub commands_toml: Arc<RwLock<String>>,
 
+    /// The user's recorded examples for the S2O recognizer (JSON of `Enrollments`), saved with
+    /// the project. Written by the engine thread when the user teaches a command.
+    #[persist = "enrollments"]
+    pub enrollments_json: Arc<RwLock<String>>,
+
     /// Listening on/off; off passes audio and sends nothing.
     #[id = "enabled"]
     pub enabled: BoolParam,
@@ -88,6 +93,7 @@ impl Default for VoxcueParams {
         VoxcueParams {
             editor_state: EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(720.0, 560.0), 1.0),
             commands_toml: Arc::new(RwLock::new(String::new())),
+            enrollments_json: Arc::new(RwLock::new(String::new())),
             enabled: BoolParam::new("Enabled", true),
             listen_mode: EnumParam::new("Listen mode", ListenMode::VoiceActivity),
             push_to_talk: BoolParam::new("Push to talk", false),

@@ -118,3 +118,48 @@ fn a_recognizer_that_cannot_load_is_reported_and_audio_keeps_flowing() {
         state.errors
     );
 }
+
+/// Learns from examples: its embedding is a constant; counts recognitions.
+struct Learner {
+    recognitions: Arc<AtomicUsize>,
+}
+
+impl Recognizer for Learner {
+    fn name(&self) -> &'static str {
+        "learner"
+    }
+    fn describe_models(&self) -> Vec<String> {
+        vec![]
+    }
+    fn prepare(&mut self, _: &Arc<CommandSet>) -> Result<(), RecognizerError> {
+        Ok(())
+    }
+    fn recognize(&mut self, _: &[f32]) -> Result<Recognition, RecognizerError> {
+        self.recognitions.fetch_add(1, Ordering::SeqCst);
+        Ok(Recognition::default())
+    }
+    fn enrollment_embedding(&self, _: &[f32]) -> Result<Option<Vec<f32>>, RecognizerError> {
+        Ok(Some(vec![0.5, 0.5]))
+    }
+}
+
+#[test]
+fn teaching_records_the_next_utterance_and_saves_it_for_the_project() {
+    let recognitions = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&recognitions);
+    let factory: engine::RecognizerFactory =
+        Arc::new(move |_| Ok(Box::new(Learner { recognitions: Arc::clone(&counter) }) as Box<dyn Recognizer>));
+    let store = Arc::new(parking_lot::RwLock::new(String::new()));
+    let mut cfg = config(factory);
+    cfg.enrollments = Some(Arc::clone(&store));
+    let (state_in, _state_out) = triple_buffer::triple_buffer(&EngineState::default());
+    let (mut side, handle) = engine::start(cfg, state_in).unwrap();
+    handle.send(voxcue::messages::Control::Teach(2));
+    std::thread::sleep(Duration::from_millis(50));
+    feed(&mut side, &handle, 2);
+    drop(handle);
+    let saved: voxcue::recognizer::s2o::Enrollments = serde_json::from_str(&store.read()).expect("enrollments saved as JSON");
+    let id = CommandSet::default_dj().commands()[2].id.clone();
+    assert_eq!(saved.by_command.get(&id).map(Vec::len), Some(1), "{saved:?}");
+    assert_eq!(recognitions.load(Ordering::SeqCst), 1, "the taught utterance is not recognized; the next one is");
+}

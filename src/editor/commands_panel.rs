@@ -231,10 +231,13 @@ fn publish(data: &EditorData, set: &Arc<CommandSet>) {
 
 /// Asks the engine to send a command's MIDI now (for MIDI learn).
 fn test_fire(data: &EditorData, index: usize) -> bool {
+    send(data, Control::TestFire(index))
+}
+
+/// Sends a control message to the engine; false when it is not running.
+fn send(data: &EditorData, control: Control) -> bool {
     match data.engine_link.lock() {
-        Ok(link) => link
-            .as_ref()
-            .is_some_and(|s| s.send(Control::TestFire(index)).is_ok()),
+        Ok(link) => link.as_ref().is_some_and(|s| s.send(control).is_ok()),
         Err(_) => false,
     }
 }
@@ -397,8 +400,16 @@ impl CommandsPanel {
                             self.draft = Some(Draft::from_command(i, c));
                             self.notice = None;
                         }
-                        ui.add_enabled(false, egui::Button::new("Teach").small())
-                            .on_disabled_hover_text("needs the S2O recognizer");
+                        let teach = ui
+                            .add_enabled(engine_running, egui::Button::new("Teach").small())
+                            .on_hover_text("Say the command after clicking: the recording becomes an example for the S2O recognizer");
+                        if teach.clicked() {
+                            self.notice = Some(if send(data, Control::Teach(i)) {
+                                Notice::Done(format!("Say \"{}\" now: the next utterance is recorded as an example", c.id))
+                            } else {
+                                Notice::Problem("The engine is not running.".into())
+                            });
+                        }
                         let test = ui
                             .add_enabled(engine_running, egui::Button::new("Test").small())
                             .on_hover_text("Send this command's MIDI now (for MIDI learn)")
