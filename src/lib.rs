@@ -181,7 +181,7 @@ impl Plugin for Voxcue {
             }
         }
         let Some(side) = self.audio_side.as_mut() else { return ProcessStatus::Normal };
-        let gain = self.params.input_gain.value();
+        let gain = finite_or(self.params.input_gain.value(), 1.0).clamp(0.0, 16.0);
         let listening = self.params.enabled.value();
         side.process_block(channels, gain, listening, |_| {}, |event| send_midi(context, event));
         ProcessStatus::Normal
@@ -201,8 +201,9 @@ impl Voxcue {
         s.enabled.store(p.enabled.value(), Relaxed);
         s.push_to_talk_mode.store(p.listen_mode.value() == ListenMode::PushToTalk, Relaxed);
         s.push_to_talk_down.store(p.push_to_talk.value(), Relaxed);
-        s.set_threshold(p.threshold.value());
-        s.set_hangover_ms(p.hangover_ms.value());
+        // Restored states are not range-checked by the framework: clamp what reaches the engine.
+        s.set_threshold(finite_or(p.threshold.value(), recognizer::DEFAULT_THRESHOLD).clamp(0.0, 1.0));
+        s.set_hangover_ms(finite_or(p.hangover_ms.value(), 288.0).clamp(96.0, 1000.0));
         s.set_recognizer(p.recognizer.value().into());
     }
 
@@ -232,6 +233,15 @@ impl Voxcue {
                 fresh_in
             }));
         }
+    }
+}
+
+/// `x` if it is a finite number, else `fallback`.
+fn finite_or(x: f32, fallback: f32) -> f32 {
+    if x.is_finite() {
+        x
+    } else {
+        fallback
     }
 }
 
