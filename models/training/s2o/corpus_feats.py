@@ -1,5 +1,5 @@
 """Frozen Whisper tiny.en encoder features for the dev corpus clips (read-only corpus),
-with exactly the front end of /work/proto/whisper_ctc/features.py: wav/32768 ->
+with exactly the front end of ../whisper_ctc/features.py: wav/32768 ->
 zero-mean/unit-variance normalize -> LogMel (x0.1 input gain) -> encoder at the clip's own length.
 
 Usage: python corpus_feats.py [--threads 1]  -> out/corpus_feats.pt {'out': [fp16 [T,384]], 'rows': manifest rows}
@@ -12,12 +12,12 @@ import time
 
 import torch
 
-sys.path.insert(0, "/work/proto/whisper_ctc")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "whisper_ctc"))
 import model as M  # noqa: E402
 from features import load_frozen, read_wav  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CORPUS = "/work/shared/corpus"
+CORPUS = os.environ.get("VOXCUE_CORPUS", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "shared", "corpus"))
 
 
 def main():

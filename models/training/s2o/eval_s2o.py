@@ -28,8 +28,8 @@ from text_emb import normalize_text
 from train_s2o import embed_all
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CTC = "/work/proto/whisper_ctc"
-CORPUS = "/work/shared/corpus"
+CTC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "whisper_ctc")
+CORPUS = os.environ.get("VOXCUE_CORPUS", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "shared", "corpus"))
 CONDS = ["clean", "music12", "music6"]
 ENROLL_VOICE = "flite-slt"
 MARGIN = 0.0

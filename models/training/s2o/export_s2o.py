@@ -1,6 +1,6 @@
 """Export LogMel + Whisper tiny.en encoder + S2O head to ONE ONNX graph (opset 17):
   input  `input_values` float32 [1, samples]  16 kHz mono, caller-normalized to zero mean / unit variance
-         (same convention as /work/proto/whisper_ctc/export.py; LogMel applies the 0.1 input gain)
+         (same convention as ../whisper_ctc/export.py; LogMel applies the 0.1 input gain)
   output `embedding`    float32 [1, 384]      L2-normalized, MiniLM-L6-v2 sentence-embedding space
 and check it with onnxruntime (1 intra-op thread): max abs diff vs torch for 0.25-10 s, ms per 2 s clip.
 
@@ -14,12 +14,12 @@ import time
 import numpy as np
 import torch
 
-sys.path.insert(0, "/work/proto/whisper_ctc")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "whisper_ctc"))
 import model as M  # noqa: E402
 from s2o_model import S2O, S2OHead  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ENC = "/work/proto/whisper_ctc/whisper_tiny_encoder.pt"
+ENC = os.path.join(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "whisper_ctc"), "whisper_tiny_encoder.pt")
 
 
 def build(ckpt_path):

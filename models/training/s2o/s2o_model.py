@@ -4,13 +4,14 @@ in the MiniLM-L6-v2 sentence-embedding space.
 Padding-exact: with a frame mask, padded frames contribute nothing (the depthwise conv sees
 zeros there, exactly like its own zero padding at batch size 1 in the exported graph).
 """
+import os
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, "/work/proto/whisper_ctc")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "whisper_ctc"))
 import model as M  # noqa: E402
 
 

@@ -15,10 +15,10 @@ import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MINILM = "/work/main/models/upstream/minilm_l6_int8.onnx"
-TOKENIZER = "/work/main/models/upstream/minilm_tokenizer.json"
-CTC = "/work/proto/whisper_ctc"
-CORPUS = "/work/shared/corpus"
+MINILM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "upstream", "minilm_l6_int8.onnx")
+TOKENIZER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "upstream", "minilm_tokenizer.json")
+CTC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "whisper_ctc")
+CORPUS = os.environ.get("VOXCUE_CORPUS", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "shared", "corpus"))
 
 
 def normalize_text(t: str) -> str:

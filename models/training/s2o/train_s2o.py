@@ -26,7 +26,7 @@ from s2o_model import S2OHead
 from text_emb import normalize_text
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CTC = "/work/proto/whisper_ctc"
+CTC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "whisper_ctc")
 ZS_PHRASES = ["loop eight deck b", "tempo down deck a", "hot cue two deck b", "sync left", "effects off",
               "scroll down", "master deck a", "stop recording", "crossfade center", "exit loop deck a",
               "previous track", "pause deck b"]

@@ -1,7 +1,7 @@
 """Evaluate the exported ONNX model on the development corpus (read-only):
 CER and exact-transcript rate per condition for command clips, negatives, music-only.
 
-Usage: python eval_corpus.py [--onnx out/voxcue_ctc.onnx] [--corpus /work/shared/corpus]
+Usage: python eval_corpus.py [--onnx out/voxcue_ctc.onnx] [--corpus ../../../../shared/corpus]
 """
 import argparse
 import collections
@@ -29,7 +29,7 @@ def norm_text(t):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--onnx", default=os.path.join(HERE, "out", "voxcue_ctc.onnx"))
-    ap.add_argument("--corpus", default="/work/shared/corpus")
+    ap.add_argument("--corpus", default=os.environ.get("VOXCUE_CORPUS", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "shared", "corpus")))
     ap.add_argument("--dump", default=os.path.join(HERE, "out", "corpus_hyps.jsonl"))
     args = ap.parse_args()
     import onnxruntime as ort

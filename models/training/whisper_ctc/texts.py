@@ -4,6 +4,7 @@ Each item is (tts_text, transcript). tts_text is what the TTS engine reads
 (deck letters as capitals so they are read as letter names); transcript is the
 uppercase target (A-Z, apostrophe, space).
 """
+import os
 import random
 import re
 import tomllib
@@ -79,7 +80,8 @@ def command_phrase() -> str:
     return random.choice(templates)()
 
 
-def corpus_phrases(path="/work/shared/corpus/dj-commands.toml"):
+def corpus_phrases(path=None):
+    path = path or os.path.join(os.environ.get("VOXCUE_CORPUS", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "shared", "corpus")), "dj-commands.toml")
     with open(path, "rb") as f:
         cfg = tomllib.load(f)
     out = []
