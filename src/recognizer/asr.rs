@@ -68,13 +68,13 @@ pub struct AcousticSource {
     pub label: String,
 }
 
-/// Finds the acoustic model: `$VOXCUE_ACOUSTIC_MODEL` (an ONNX file with `vocab.json` or
-/// `tokenizer.json` beside it), a user's wav2vec2 export in `models/wav2vec2/`, the project's
+/// Finds the acoustic model: `$VOXCUE_ACOUSTIC_MODEL` (an ONNX file with `vocab.json`,
+/// `tokenizer.json` or a `tokens.json` list beside it), a user's wav2vec2 export in `models/wav2vec2/`, the project's
 /// trained `models/voxcue_ctc/`, or the hama phoneme model.
 pub fn find_acoustic_model() -> AcousticSource {
     let with_vocab = |model: PathBuf, label: &str| {
         let dir = model.parent().map(Path::to_path_buf).unwrap_or_default();
-        let tokens = ["vocab.json", "tokenizer.json"].iter().map(|f| dir.join(f)).find(|p| p.is_file()).unwrap_or_else(|| dir.join("vocab.json"));
+        let tokens = ["vocab.json", "tokenizer.json", "tokens.json"].iter().map(|f| dir.join(f)).find(|p| p.is_file()).unwrap_or_else(|| dir.join("vocab.json"));
         AcousticSource { model, tokens, label: label.to_string() }
     };
     if let Some(p) = std::env::var_os("VOXCUE_ACOUSTIC_MODEL") {
@@ -87,7 +87,7 @@ pub fn find_acoustic_model() -> AcousticSource {
         }
     }
     AcousticSource {
-        model: models::locate("upstream/hama_asr_waveform_fp16.onnx"),
+        model: models::locate("hama/asr_waveform_fp16.onnx"),
         tokens: models::locate("hama/tokens.json"),
         label: "hama phoneme CTC".into(),
     }
