@@ -29,6 +29,8 @@ use crate::vad::{self, EnergyVad, SileroModel, SileroVad, SpeechDetector};
 pub const HISTORY_LEN: usize = 10;
 /// Host-rate samples taken from the ring per engine step.
 const DRAIN_CHUNK: usize = 4096;
+/// How long the status light shows a result before going back to listening.
+const RESULT_SHOWN_FOR: Duration = Duration::from_millis(1500);
 /// How often the editor state is republished while nothing happens.
 const PUBLISH_EVERY: Duration = Duration::from_millis(50);
 
@@ -244,6 +246,8 @@ struct Worker {
     enrollments: Enrollments,
     /// Command whose example the next utterance is.
     teach_next: Option<usize>,
+    /// When the last result (fired / rejected) was shown.
+    result_at: Instant,
 }
 
 impl Worker {
@@ -304,6 +308,7 @@ impl Worker {
             vad_warning,
             enrollments,
             teach_next: None,
+            result_at: Instant::now(),
         }
     }
 
@@ -417,8 +422,19 @@ impl Worker {
                 None => self.recognize(&utterance, settings.threshold()),
             }
         }
+        self.status.listen = self.settled_listen_state();
+    }
+
+    /// The status light between events: hearing while inside an utterance, the last result for
+    /// [`RESULT_SHOWN_FOR`], idle while no recognizer could load, else listening.
+    fn settled_listen_state(&self) -> ListenState {
         if self.segmenter.in_speech() {
-            self.status.listen = ListenState::Hearing;
+            return ListenState::Hearing;
+        }
+        match self.status.listen {
+            ListenState::Fired | ListenState::Rejected if self.result_at.elapsed() < RESULT_SHOWN_FOR => self.status.listen,
+            _ if self.slot.failed.is_some() => ListenState::Idle,
+            _ => ListenState::Listening,
         }
     }
 
@@ -445,6 +461,7 @@ impl Worker {
             }
         }
         self.status.listen = if fired.is_some() { ListenState::Fired } else { ListenState::Rejected };
+        self.result_at = Instant::now();
         let summary = summarize(&outcome, &self.commands, fired.is_some(), latency_ms, utterance.len());
         self.status.history.insert(0, summary);
         self.status.history.truncate(HISTORY_LEN);
@@ -470,6 +487,7 @@ impl Worker {
                     *store.write() = json;
                 }
                 self.status.listen = ListenState::Fired;
+                self.result_at = Instant::now();
             }
             Ok(None) => {
                 let message = format!("the {} recognizer cannot learn from recordings; switch to S2O to teach", recognizer.name());
@@ -556,11 +574,6 @@ impl Worker {
 
     fn publish(&mut self) {
         self.status.dropped_samples = self.capture_stats.dropped.load(Ordering::Relaxed);
-        if matches!(self.status.listen, ListenState::Fired | ListenState::Rejected)
-            && self.last_publish.elapsed() > Duration::from_millis(1500)
-        {
-            self.status.listen = ListenState::Listening;
-        }
         self.state_out.write(self.status.clone());
         self.last_publish = Instant::now();
     }

@@ -163,3 +163,29 @@ fn teaching_records_the_next_utterance_and_saves_it_for_the_project() {
     assert_eq!(saved.by_command.get(&id).map(Vec::len), Some(1), "{saved:?}");
     assert_eq!(recognitions.load(Ordering::SeqCst), 1, "the taught utterance is not recognized; the next one is");
 }
+
+/// A click too short to be speech is dropped, and the status light goes back to listening
+/// instead of staying on "hearing".
+#[test]
+fn status_returns_to_listening_after_a_discarded_click() {
+    let factory: engine::RecognizerFactory =
+        Arc::new(|_| Ok(Box::new(Learner { recognitions: Arc::new(AtomicUsize::new(0)) }) as Box<dyn Recognizer>));
+    let (state_in, mut state_out) = triple_buffer::triple_buffer(&EngineState::default());
+    let (mut side, handle) = engine::start(config(factory), state_in).unwrap();
+    let click: Vec<f32> = (0..1024).map(|i| 0.3 * (i as f32 * 0.12).sin()).collect();
+    let silence = vec![0.0f32; RATE as usize];
+    let mut frames = 0u64;
+    for block in click.chunks(256).chain(silence.chunks(256)) {
+        side.process_block(&[block], 1.0, true, |_| {}, |_| {});
+        frames += block.len() as u64;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while handle.progress.frames_done.load(Ordering::Acquire) < frames && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(120));
+    let state = state_out.read().clone();
+    drop(handle);
+    assert_eq!(state.listen, voxcue::messages::ListenState::Listening);
+    assert!(state.history.is_empty(), "nothing was recognized");
+}
