@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use voxcue::commands::CommandSet;
+use voxcue::commands::{CommandFileError, CommandSet};
 use voxcue::recognizer::s2o::Enrollments;
 use voxcue::recognizer::{self, Recognizer, RecognizerKind, DEFAULT_THRESHOLD};
 
@@ -153,7 +153,11 @@ impl EngineArgs {
 /// Loads a command file, or the built-in set for `None`.
 pub fn load_commands(path: Option<&Path>) -> Result<Arc<CommandSet>, String> {
     match path {
-        Some(p) => CommandSet::load(p).map(Arc::new).map_err(|e| format!("{}: {e}", p.display())),
+        Some(p) => CommandSet::load(p).map(Arc::new).map_err(|e| match e {
+            // Read errors already name the file; content errors name only the line.
+            CommandFileError::Io { .. } => e.to_string(),
+            _ => format!("{}: {e}", p.display()),
+        }),
         None => Ok(Arc::new(CommandSet::default_dj())),
     }
 }
