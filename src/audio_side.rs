@@ -18,13 +18,11 @@ pub struct AudioSide {
     from_engine: Consumer<Fire>,
     /// Note-offs and event ordering.
     scheduler: MidiScheduler,
-    /// Last fired command seen, for the CLI's reports (copied, never allocated).
-    last_fire: Option<Fire>,
 }
 
 impl AudioSide {
     pub(crate) fn new(capture: AudioCapture, from_engine: Consumer<Fire>, sample_rate: f32) -> Self {
-        AudioSide { capture, from_engine, scheduler: MidiScheduler::new(sample_rate), last_fire: None }
+        AudioSide { capture, from_engine, scheduler: MidiScheduler::new(sample_rate) }
     }
 
     /// Processes one block: sends the (downmixed, gained) input to the engine when `listening`,
@@ -43,13 +41,9 @@ impl AudioSide {
             self.capture.push_block(input, gain);
         }
         let from_engine = &mut self.from_engine;
-        let last_fire = &mut self.last_fire;
         let fired = std::iter::from_fn(|| from_engine.pop().ok())
             .filter(|_| listening)
-            .inspect(|f| {
-                *last_fire = Some(*f);
-                on_fire(f);
-            });
+            .inspect(|f| on_fire(f));
         self.scheduler.run_block(frames, fired, send);
     }
 
