@@ -105,6 +105,7 @@ fn demo_state() -> EngineState {
         input_db: -21.0,
         commands: None,
         faults: 0,
+        teaching: None,
     }
 }
 
