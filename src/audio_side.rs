@@ -33,12 +33,28 @@ impl AudioSide {
         input: &[S],
         gain: f32,
         listening: bool,
+        on_fire: impl FnMut(&Fire),
+        send: impl FnMut(MidiOut),
+    ) {
+        const NO_REFERENCE: [&[f32]; 0] = [];
+        self.process_block_with_reference(input, &NO_REFERENCE, gain, listening, on_fire, send);
+    }
+
+    /// [`process_block`](Self::process_block) with the music the microphone also hears
+    /// (`reference`, the sidechain input; any channel count, silence when unconnected), which the
+    /// engine cancels from the microphone.
+    pub fn process_block_with_reference<S: AsRef<[f32]>, R: AsRef<[f32]>>(
+        &mut self,
+        input: &[S],
+        reference: &[R],
+        gain: f32,
+        listening: bool,
         mut on_fire: impl FnMut(&Fire),
         send: impl FnMut(MidiOut),
     ) {
         let frames = input.first().map_or(0, |c| c.as_ref().len());
         if listening {
-            self.capture.push_block(input, gain);
+            self.capture.push_block(input, reference, gain);
         }
         let from_engine = &mut self.from_engine;
         let fired = std::iter::from_fn(|| from_engine.pop().ok())

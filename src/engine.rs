@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use crate::audio_capture::{self, CaptureStats};
+use crate::audio_capture::{self, CaptureStats, SLOTS_PER_FRAME};
+use crate::bleed_canceller::BleedCanceller;
 use crate::audio_side::AudioSide;
 use crate::commands::CommandSet;
 use crate::messages::{Control, EngineState, Fire, ListenState, ResultSummary, FIRE_QUEUE_CAPACITY};
@@ -233,11 +234,20 @@ struct Worker {
     capture_stats: Arc<CaptureStats>,
     status: EngineState,
     commands: Arc<CommandSet>,
+    /// Microphone and music reference to 16 kHz (fed the same frames, so they stay aligned).
     resampler: Option<ToSixteenK>,
+    reference_resampler: Option<ToSixteenK>,
+    /// Removes the music the microphone hears, when a reference is connected.
+    canceller: BleedCanceller,
     segmenter: Segmenter,
     slot: Slot,
+    /// Interleaved (microphone, reference) pairs drained from the ring.
+    host_pairs: Vec<f32>,
     host_chunk: Vec<f32>,
+    host_reference: Vec<f32>,
     chunk_16k: Vec<f32>,
+    reference_16k: Vec<f32>,
+    clean_16k: Vec<f32>,
     finished: Vec<Vec<f32>>,
     frames_in: u64,
     last_publish: Instant,
@@ -269,6 +279,7 @@ impl Worker {
                 None
             }
         };
+        let reference_resampler = ToSixteenK::new(config.sample_rate as u32).ok();
         let (detector, vad_warning) = (config.detector)();
         status.errors.extend(vad_warning.clone());
         let segmenter = Segmenter::new(segmenter_config(&config.settings), detector);
@@ -298,10 +309,16 @@ impl Worker {
             status,
             commands,
             resampler,
+            reference_resampler,
+            canceller: BleedCanceller::new(),
             segmenter,
             slot: Slot { kind, recognizer: None, failed: None },
+            host_pairs: Vec::with_capacity(DRAIN_CHUNK * SLOTS_PER_FRAME),
             host_chunk: Vec::with_capacity(DRAIN_CHUNK),
+            host_reference: Vec::with_capacity(DRAIN_CHUNK),
             chunk_16k: Vec::with_capacity(DRAIN_CHUNK),
+            reference_16k: Vec::with_capacity(DRAIN_CHUNK),
+            clean_16k: Vec::with_capacity(DRAIN_CHUNK + crate::bleed_canceller::BLOCK),
             finished: Vec::new(),
             frames_in: 0,
             last_publish: Instant::now(),
@@ -371,20 +388,43 @@ impl Worker {
         }
     }
 
+    /// Takes up to [`DRAIN_CHUNK`] frames from the ring into `host_chunk` (microphone) and
+    /// `host_reference` (music). Returns the number of frames.
     fn drain_ring(&mut self) -> usize {
-        let available = self.from_audio.slots().min(DRAIN_CHUNK);
+        let frames = (self.from_audio.slots() / SLOTS_PER_FRAME).min(DRAIN_CHUNK);
         self.host_chunk.clear();
-        if available == 0 {
+        self.host_reference.clear();
+        if frames == 0 {
             return 0;
         }
-        if let Ok(chunk) = self.from_audio.read_chunk(available) {
+        self.host_pairs.clear();
+        if let Ok(chunk) = self.from_audio.read_chunk(frames * SLOTS_PER_FRAME) {
             let (a, b) = chunk.as_slices();
-            self.host_chunk.extend_from_slice(a);
-            self.host_chunk.extend_from_slice(b);
+            self.host_pairs.extend_from_slice(a);
+            self.host_pairs.extend_from_slice(b);
             chunk.commit_all();
         }
-        self.frames_in += available as u64;
-        available
+        for pair in self.host_pairs.chunks_exact(SLOTS_PER_FRAME) {
+            self.host_chunk.push(pair[0]);
+            self.host_reference.push(pair[1]);
+        }
+        self.frames_in += frames as u64;
+        frames
+    }
+
+    /// Resamples microphone and reference to 16 kHz and cancels the music bleed into `clean_16k`.
+    fn condition_input(&mut self) {
+        let Some(resampler) = self.resampler.as_mut() else { return };
+        self.chunk_16k.clear();
+        resampler.push(&self.host_chunk, &mut self.chunk_16k);
+        self.reference_16k.clear();
+        if let Some(reference) = self.reference_resampler.as_mut() {
+            reference.push(&self.host_reference, &mut self.reference_16k);
+        }
+        self.reference_16k.resize(self.chunk_16k.len(), 0.0);
+        self.clean_16k.clear();
+        self.canceller.process(&self.chunk_16k, &self.reference_16k, &mut self.clean_16k);
+        self.status.canceller = self.canceller.status();
     }
 
     fn process_chunk(&mut self) {
@@ -394,9 +434,10 @@ impl Worker {
             self.status.listen = ListenState::Idle;
             return;
         }
-        let Some(resampler) = self.resampler.as_mut() else { return };
-        self.chunk_16k.clear();
-        resampler.push(&self.host_chunk, &mut self.chunk_16k);
+        if self.resampler.is_none() {
+            return;
+        }
+        self.condition_input();
         self.segmenter.set_config(segmenter_config(&settings));
         let ptt = settings
             .push_to_talk_mode
@@ -404,7 +445,7 @@ impl Worker {
             .then(|| settings.push_to_talk_down.load(Ordering::Relaxed));
         let finished = &mut self.finished;
         let mut started = false;
-        let result = self.segmenter.push(&self.chunk_16k, ptt, |event, seg| match event {
+        let result = self.segmenter.push(&self.clean_16k, ptt, |event, seg| match event {
             SegmentEvent::Ended => finished.push(seg.utterance().to_vec()),
             SegmentEvent::Started => started = true,
             _ => {}

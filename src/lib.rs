@@ -7,6 +7,7 @@
 
 pub mod audio_capture;
 pub mod audio_side;
+pub mod bleed_canceller;
 pub mod commands;
 pub mod ctc_model;
 pub mod editor;
@@ -168,7 +169,7 @@ impl Plugin for Voxcue {
     fn process(
         &mut self,
         buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
+        aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         self.sync_settings();
@@ -183,7 +184,11 @@ impl Plugin for Voxcue {
         let Some(side) = self.audio_side.as_mut() else { return ProcessStatus::Normal };
         let gain = finite_or(self.params.input_gain.value(), 1.0).clamp(0.0, 16.0);
         let listening = self.params.enabled.value();
-        side.process_block(channels, gain, listening, |_| {}, |event| send_midi(context, event));
+        let reference: &[&mut [f32]] = match aux.inputs.first_mut() {
+            Some(music) => music.as_slice(),
+            None => &[],
+        };
+        side.process_block_with_reference(channels, reference, gain, listening, |_| {}, |event| send_midi(context, event));
         ProcessStatus::Normal
     }
 

@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+use crate::bleed_canceller::CancellerStatus;
+
 use crate::commands::{CommandSet, MidiAction};
 
 /// Capacity of the engine -> audio queue. A person cannot say 64 commands within one block.
@@ -88,6 +90,8 @@ pub struct EngineState {
     pub faults: u32,
     /// The command whose example the next utterance will be, while teaching.
     pub teaching: Option<String>,
+    /// What the music-bleed canceller is doing (inactive without a music reference).
+    pub canceller: CancellerStatus,
 }
 
 /// Requests to the engine from non-real-time threads (editor, CLI, plugin state loading).

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::{Editor, EditorHandle, HostCallbacks, HostMainThreadCaller, HostMethods};
 use nice_plug::prelude::{GuiContextInner, ParamPtr, PluginApi, PluginState};
+use voxcue::bleed_canceller::CancellerStatus;
 use voxcue::commands::{CommandLibrary, CommandSet};
 use voxcue::editor::{create, EditorData};
 use voxcue::messages::{EngineState, ListenState, ResultSummary};
@@ -106,6 +107,7 @@ fn demo_state() -> EngineState {
         commands: None,
         faults: 0,
         teaching: None,
+        canceller: CancellerStatus { active: true, locked: true, delay_ms: 14.0, reduction_db: 19.0 },
     }
 }
 

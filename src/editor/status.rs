@@ -3,6 +3,7 @@
 
 use egui::{Align2, Color32, CornerRadius, FontId, RichText, Sense, Ui};
 
+use crate::bleed_canceller::CancellerStatus;
 use crate::messages::{EngineState, ListenState, ResultSummary};
 
 /// Red used for errors and rejections.
@@ -259,7 +260,17 @@ pub fn model_status(ui: &mut Ui, state: &EngineState, engine_running: bool) {
         );
         let faults_color = if state.faults > 0 { WARN_ORANGE } else { DIM };
         ui.label(RichText::new(format!("Recognizer restarts after a failure: {}", state.faults)).color(faults_color));
+        ui.label(RichText::new(canceller_line(&state.canceller)).color(DIM));
     });
+}
+
+/// One line on the music-bleed canceller, in plain words.
+pub fn canceller_line(c: &CancellerStatus) -> String {
+    match (c.active, c.locked) {
+        (false, _) => "Music reference: none connected (feed the music into the sidechain to remove it from the mic)".into(),
+        (true, false) => "Music reference: connected, not heard in the mic yet (nothing is removed)".into(),
+        (true, true) => format!("Music reference: removing {:.0} dB of music bleed, delay {:.0} ms", c.reduction_db, c.delay_ms),
+    }
 }
 
 #[cfg(test)]
