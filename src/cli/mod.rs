@@ -97,19 +97,13 @@ enum Command {
         #[arg(required = true)]
         wavs: Vec<PathBuf>,
     },
-    /// Measure recognizer latency per stage and the audio thread's cost per block.
+    /// Measure recognizer latency per stage and the audio thread's cost per block; with options,
+    /// latency against N phrases, resident memory of N engines, or engine CPU while listening.
     Bench {
         #[command(flatten)]
         engine: EngineArgs,
-        /// Utterance to use (looped or cut to --seconds); a synthetic one when omitted.
-        #[arg(long)]
-        wav: Option<PathBuf>,
-        /// Utterance length in seconds.
-        #[arg(long, default_value_t = 2.0)]
-        seconds: f32,
-        /// Recognitions to time.
-        #[arg(long, default_value_t = 50)]
-        runs: usize,
+        #[command(flatten)]
+        options: bench::BenchOptions,
     },
 }
 
@@ -122,7 +116,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             stream::run(&engine, &wav, block, realtime, labels.as_deref())
         }
         Command::Enroll { commands, command, wavs } => enroll::run(&commands, &command, &wavs),
-        Command::Bench { engine, wav, seconds, runs } => bench::run(&engine, wav.as_ref(), seconds, runs),
+        Command::Bench { engine, options } => bench::run(&engine, &options),
     }
 }
 

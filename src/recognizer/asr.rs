@@ -2,7 +2,12 @@
 //! (CTC forward likelihood) -> calibrated decision; plus a greedy transcript for display.
 //!
 //! Owned by the engine thread. The acoustic model and lexicon are shared by `Arc`; the phrase
-//! table is rebuilt by `prepare` when the command set changes.
+//! table is rebuilt by `prepare` when the command set changes. Large command sets (more than
+//! [`Pruning::DEFAULT`]`.above` spelled phrases) are first shortlisted by the edit distance
+//! between the greedy transcript and each phrase's spelling, and only the shortlist gets the
+//! exact (and ~1000x dearer) CTC score; smaller sets are always scored in full, so their results
+//! do not depend on the shortlist. Scratch buffers live in the recognizer: after the first
+//! utterance of a given length, scoring allocates only the ranked output.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,8 +61,107 @@ impl Default for Calibration {
 
 /// One spelled phrase variant.
 struct PhraseModel {
+    /// Index into the command set.
     command: usize,
+    /// The spelling the exact CTC score uses (word boundaries optional).
     labels: Vec<Label>,
+    /// The spelling the shortlist compares with the greedy transcript ([`pruning_key`]).
+    key: Vec<usize>,
+}
+
+/// When and how far large command sets are shortlisted before the exact CTC score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pruning {
+    /// Shortlist only when the set has more spelled phrases than this.
+    pub above: usize,
+    /// Phrases kept for the exact score.
+    pub keep: usize,
+}
+
+impl Pruning {
+    /// 256 / 128: the 42-command default set (50 phrases) is never pruned, and 128 exact scores
+    /// cost ~9 ms on a 2 s utterance.
+    pub const DEFAULT: Pruning = Pruning { above: 256, keep: 128 };
+}
+
+/// The command set spelled in the model's tokens, with the shortlist stage for large sets.
+struct PhraseTable {
+    /// Every spelled variant of every phrase, in command-file order.
+    phrases: Vec<PhraseModel>,
+    /// `None` scores every phrase exactly whatever the set size.
+    pruning: Option<Pruning>,
+    /// Indices into `phrases` to score for the current utterance (scratch).
+    shortlist: Vec<usize>,
+    /// (distance, phrase index) per phrase (scratch).
+    distances: Vec<(u32, usize)>,
+    /// One row of the edit-distance table (scratch).
+    row: Vec<u32>,
+}
+
+impl PhraseTable {
+    fn new(pruning: Option<Pruning>) -> Self {
+        PhraseTable { phrases: Vec::new(), pruning, shortlist: Vec::new(), distances: Vec::new(), row: Vec::new() }
+    }
+
+    /// Spells every phrase of `commands`.
+    fn rebuild(&mut self, lexicon: &Lexicon, commands: &CommandSet, boundary: Option<usize>) {
+        self.phrases.clear();
+        for (command, phrase) in commands.phrases() {
+            for labels in lexicon.spell(phrase) {
+                let key = pruning_key(labels.iter().map(|l| l.token), boundary);
+                self.phrases.push(PhraseModel { command, labels, key });
+            }
+        }
+    }
+
+    /// Fills `self.shortlist` with the phrases to score exactly: all of them for a set of at most
+    /// `pruning.above` phrases, else the `pruning.keep` whose keys are nearest (edit distance,
+    /// ties by file order) to `heard`, the pruning key of the greedy transcript.
+    fn select(&mut self, heard: &[usize]) {
+        self.shortlist.clear();
+        let keep = match self.pruning {
+            Some(p) if self.phrases.len() > p.above => p.keep.max(1),
+            _ => {
+                self.shortlist.extend(0..self.phrases.len());
+                return;
+            }
+        };
+        self.distances.clear();
+        for (i, phrase) in self.phrases.iter().enumerate() {
+            self.distances.push((edit_distance(heard, &phrase.key, &mut self.row), i));
+        }
+        if keep < self.distances.len() {
+            self.distances.select_nth_unstable(keep - 1);
+            self.distances.truncate(keep);
+        }
+        self.shortlist.extend(self.distances.iter().map(|&(_, i)| i));
+        // File order, so that equal exact scores resolve as they do without pruning.
+        self.shortlist.sort_unstable();
+    }
+}
+
+/// What the shortlist compares: tokens without word boundaries, runs of one token merged (greedy
+/// CTC decoding cannot tell "LOOP" from "LOP" without a blank between the Os).
+fn pruning_key(tokens: impl Iterator<Item = usize>, boundary: Option<usize>) -> Vec<usize> {
+    let mut key: Vec<usize> = tokens.filter(|&t| Some(t) != boundary).collect();
+    key.dedup();
+    key
+}
+
+/// Levenshtein distance between two token strings; `row` is reused scratch.
+fn edit_distance(a: &[usize], b: &[usize], row: &mut Vec<u32>) -> u32 {
+    row.clear();
+    row.extend(0..=b.len() as u32);
+    for (i, &ta) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i as u32 + 1;
+        for (j, &tb) in b.iter().enumerate() {
+            let substitute = diagonal + u32::from(ta != tb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(diagonal + 1).min(row[j] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// Where the acoustic model comes from.
@@ -98,7 +202,8 @@ pub struct AsrRecognizer {
     model: Arc<CtcModel>,
     lexicon: Arc<Lexicon>,
     calibration: Calibration,
-    phrases: Vec<PhraseModel>,
+    /// The spelled command set and its shortlist stage.
+    table: PhraseTable,
     commands: usize,
     label: String,
     scratch: Vec<f32>,
@@ -135,7 +240,7 @@ impl AsrRecognizer {
             model,
             lexicon,
             calibration,
-            phrases: Vec::new(),
+            table: PhraseTable::new(Some(Pruning::DEFAULT)),
             commands: 0,
             label: source.label.clone(),
             scratch: Vec::new(),
@@ -143,13 +248,21 @@ impl AsrRecognizer {
         })
     }
 
-    /// Ranks commands on precomputed log-probabilities (unit-testable without a model).
+    /// Sets when large command sets are shortlisted (`None`: always score every phrase exactly,
+    /// for measurements). Applies from the next utterance.
+    pub fn set_pruning(&mut self, pruning: Option<Pruning>) {
+        self.table.pruning = pruning;
+    }
+
+    /// Ranks commands on precomputed log-probabilities, scoring the phrases of the current
+    /// shortlist ([`PhraseTable::select`]).
     fn rank(&mut self, lp: LogProbs) -> Vec<Candidate> {
         let frames = lp.frames().max(1) as f32;
         let free = ctc::best_path_score(lp);
         self.best_per_command.clear();
         self.best_per_command.resize(self.commands, f32::NEG_INFINITY);
-        for phrase in &self.phrases {
+        for &index in &self.table.shortlist {
+            let phrase = &self.table.phrases[index];
             let score = ctc::forward_score(lp, self.model.blank, &phrase.labels, &mut self.scratch)
                 + self.calibration.token_bonus * phrase.labels.iter().filter(|l| !l.optional).count() as f32;
             let slot = &mut self.best_per_command[phrase.command];
@@ -178,10 +291,10 @@ impl AsrRecognizer {
             .collect()
     }
 
-    fn transcript(&self, lp: LogProbs) -> String {
-        let ids = ctc::greedy_decode(lp, self.model.blank);
+    /// The greedy transcript as text, from its token ids.
+    fn transcript(&self, ids: &[usize]) -> String {
         let mut text = String::new();
-        for id in ids {
+        for &id in ids {
             let token = &self.model.tokens[id];
             if Some(id) == self.model.word_boundary {
                 text.push(' ');
@@ -254,12 +367,7 @@ impl Recognizer for AsrRecognizer {
     }
 
     fn prepare(&mut self, commands: &Arc<CommandSet>) -> Result<(), RecognizerError> {
-        self.phrases.clear();
-        for (command, phrase) in commands.phrases() {
-            for labels in self.lexicon.spell(phrase) {
-                self.phrases.push(PhraseModel { command, labels });
-            }
-        }
+        self.table.rebuild(&self.lexicon, commands, self.model.word_boundary);
         self.commands = commands.len();
         if let Some(retrieval) = self.retrieval.as_mut() {
             let mut entries = Vec::new();
@@ -277,16 +385,145 @@ impl Recognizer for AsrRecognizer {
         let frames = self.model.run(utterance)?;
         let t1 = Instant::now();
         let lp = LogProbs::new(&frames.log_probs, frames.vocab);
-        let transcript = self.transcript(lp);
-        let (embedding_ms, search_ms) = self.retrieve(&transcript)?;
+        let heard = ctc::greedy_decode(lp, self.model.blank);
+        let transcript = self.transcript(&heard);
+        let (embedding_ms, retrieval_search_ms) = self.retrieve(&transcript)?;
         let t2 = Instant::now();
-        let ranked = self.rank(lp);
+        self.table.select(&pruning_key(heard.iter().copied(), self.model.word_boundary));
         let t3 = Instant::now();
+        let ranked = self.rank(lp);
+        let t4 = Instant::now();
         let mut outcome = Recognition { ranked, transcript: Some(transcript), ..Recognition::default() };
         outcome.stages.acoustic_ms = (t1 - t0).as_secs_f32() * 1000.0;
         outcome.stages.embedding_ms = embedding_ms;
-        outcome.stages.search_ms = search_ms;
-        outcome.stages.scoring_ms = (t3 - t2).as_secs_f32() * 1000.0;
+        outcome.stages.search_ms = retrieval_search_ms + (t3 - t2).as_secs_f32() * 1000.0;
+        outcome.stages.scoring_ms = (t4 - t3).as_secs_f32() * 1000.0;
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::{ActionKind, Command, MidiAction};
+
+    const BLANK: usize = 0;
+    const BOUNDARY: usize = 1;
+
+    fn vocabulary() -> Vec<String> {
+        let mut tokens = vec!["<pad>".to_string(), "|".to_string()];
+        tokens.extend(('A'..='Z').map(|c| c.to_string()));
+        tokens
+    }
+
+    /// The 42-command default set plus "<verb> <object> <deck>" distractors up to `total` phrases.
+    fn large_set(total: usize) -> CommandSet {
+        let mut commands = CommandSet::default_dj().commands().to_vec();
+        let verbs = ["play", "stop", "cue", "sync", "loop", "load", "mute", "reset", "boost", "cut", "kill", "nudge"];
+        let objects = ["track", "bass", "echo", "filter", "loop", "tempo", "gain", "vocal", "drums", "sample", "beat"];
+        let decks = ["deck a", "deck b", "deck c", "deck d", "left", "right", "deck one", "deck two"];
+        let taken: Vec<String> = commands.iter().flat_map(|c| c.phrases.clone()).collect();
+        let action = MidiAction { kind: ActionKind::Note, channel: 0, number: 0, value: 127 };
+        let mut n = taken.len();
+        'fill: for verb in verbs {
+            for object in objects {
+                for deck in decks {
+                    let phrase = format!("{verb} {object} {deck}");
+                    if n >= total {
+                        break 'fill;
+                    }
+                    if !taken.contains(&phrase) {
+                        commands.push(Command { id: format!("x{n}"), phrases: vec![phrase], action });
+                        n += 1;
+                    }
+                }
+            }
+        }
+        CommandSet::new(commands).expect("valid synthetic set")
+    }
+
+    fn table(set: &CommandSet, pruning: Option<Pruning>) -> PhraseTable {
+        let lexicon = Lexicon::characters(&vocabulary(), Some(BOUNDARY));
+        let mut table = PhraseTable::new(pruning);
+        table.rebuild(&lexicon, set, Some(BOUNDARY));
+        table
+    }
+
+    /// Token ids of `text` in [`vocabulary`] (spaces are word boundaries).
+    fn ids(text: &str) -> Vec<usize> {
+        let vocab = vocabulary();
+        text.chars()
+            .map(|c| if c == ' ' { BOUNDARY } else { vocab.iter().position(|t| *t == c.to_string()).unwrap() })
+            .collect()
+    }
+
+    /// Log-probabilities where each frame puts 0.8 on one token (`None`: blank).
+    fn frames_for(tokens: &[usize]) -> Vec<f32> {
+        let vocab = vocabulary().len();
+        let other = (0.2f32 / (vocab - 1) as f32).ln();
+        let mut seq = vec![BLANK, BLANK];
+        for &t in tokens {
+            seq.extend([t, t, BLANK]);
+        }
+        seq.push(BLANK);
+        seq.iter().flat_map(|&k| (0..vocab).map(move |v| if v == k { 0.8f32.ln() } else { other })).collect()
+    }
+
+    fn phrase_index(table: &PhraseTable, set: &CommandSet, id: &str) -> usize {
+        let command = set.index_of(id).unwrap();
+        table.phrases.iter().position(|p| p.command == command).unwrap()
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        let mut row = Vec::new();
+        assert_eq!(edit_distance(&[1, 2, 3], &[1, 2, 3], &mut row), 0);
+        assert_eq!(edit_distance(&[1, 3], &[1, 2, 3], &mut row), 1);
+        assert_eq!(edit_distance(&[1, 9, 3], &[1, 2, 3], &mut row), 1);
+        assert_eq!(edit_distance(&[], &[1, 2], &mut row), 2);
+        assert_eq!(edit_distance(&[4, 5], &[], &mut row), 2);
+    }
+
+    #[test]
+    fn small_sets_are_scored_in_full() {
+        let set = CommandSet::default_dj();
+        let mut table = table(&set, Some(Pruning::DEFAULT));
+        assert!(table.phrases.len() <= Pruning::DEFAULT.above);
+        table.select(&[]);
+        assert_eq!(table.shortlist, (0..table.phrases.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn pruning_keeps_the_true_phrase_among_near_distractors() {
+        let set = large_set(1000);
+        let mut table = table(&set, Some(Pruning::DEFAULT));
+        assert!(table.phrases.len() > Pruning::DEFAULT.above);
+        // "loop eight deck b" heard with a dropped letter, a wrong letter and no word boundaries.
+        let heard = pruning_key(ids("LOP EIGT DEC B").into_iter(), Some(BOUNDARY));
+        table.select(&heard);
+        assert_eq!(table.shortlist.len(), Pruning::DEFAULT.keep);
+        assert!(table.shortlist.contains(&phrase_index(&table, &set, "loop8_b")));
+    }
+
+    #[test]
+    fn pruned_scoring_finds_the_spoken_phrase() {
+        let set = large_set(1000);
+        let mut pruned = table(&set, Some(Pruning::DEFAULT));
+        let mut full = table(&set, None);
+        // The acoustics say "TEMPO UP DECK A" with the P misheard as B.
+        let data = frames_for(&ids("TEMBO UP DECK A"));
+        let lp = LogProbs::new(&data, vocabulary().len());
+        let heard = pruning_key(ctc::greedy_decode(lp, BLANK).into_iter(), Some(BOUNDARY));
+        let mut scratch = Vec::new();
+        let mut best = |table: &mut PhraseTable| {
+            table.select(&heard);
+            let scored = table.shortlist.iter().map(|&i| (ctc::forward_score(lp, BLANK, &table.phrases[i].labels, &mut scratch), i));
+            let (_, winner) = scored.max_by(|a, b| a.0.total_cmp(&b.0)).unwrap();
+            table.phrases[winner].command
+        };
+        let want = set.index_of("tempo_up_a").unwrap();
+        assert_eq!(best(&mut full), want);
+        assert_eq!(best(&mut pruned), want);
+        assert!(pruned.shortlist.len() < full.shortlist.len());
     }
 }
