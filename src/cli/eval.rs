@@ -19,11 +19,11 @@ use super::{load_commands, percentile, EngineArgs};
 
 /// One manifest line.
 #[derive(Deserialize, Debug)]
-struct Entry {
-    wav: PathBuf,
-    command: Option<String>,
+pub(super) struct Entry {
+    pub(super) wav: PathBuf,
+    pub(super) command: Option<String>,
     #[serde(default)]
-    condition: Option<String>,
+    pub(super) condition: Option<String>,
     /// Command file relative to the manifest, overriding `--commands`.
     #[serde(default)]
     commands: Option<PathBuf>,
@@ -104,7 +104,7 @@ pub fn run(args: &EngineArgs, manifest: &Path, json_out: bool, every: usize) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_manifest(text: &str) -> Result<Vec<Entry>, String> {
+pub(super) fn parse_manifest(text: &str) -> Result<Vec<Entry>, String> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
@@ -201,7 +201,7 @@ fn summary_json(
     })
 }
 
-fn progress(done: usize, total: usize) {
+pub(super) fn progress(done: usize, total: usize) {
     if total < 20 {
         return;
     }

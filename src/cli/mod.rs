@@ -4,8 +4,11 @@
 mod bench;
 mod enroll;
 mod eval;
+mod music;
+mod plot;
 mod recognize;
 mod stream;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -63,6 +66,23 @@ enum Command {
         /// Evaluate only every Nth clip (quick checks).
         #[arg(long, default_value_t = 1)]
         every: usize,
+        /// Instead of the manifest's own conditions: remix its clean clips with synthesized
+        /// music at each --snrs level, with and without the music reference (bleed canceller).
+        /// `--recognizer asr,s2o` runs both on the same mixes.
+        #[arg(long)]
+        snr_sweep: bool,
+        /// Speech-to-music ratios for --snr-sweep, in dB.
+        #[arg(long, value_delimiter = ',', default_value = "20,12,6,3,0")]
+        snrs: Vec<f32>,
+        /// Also draw accuracy against SNR into this PNG (--snr-sweep).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        /// Seed of the music and rooms (--snr-sweep).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Music WAV file or folder for --snr-sweep instead of the synthesized tracks.
+        #[arg(long)]
+        music: Option<PathBuf>,
     },
     /// Run a WAV through the plugin's audio path block by block and print the fired commands.
     Stream {
@@ -111,7 +131,10 @@ enum Command {
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Recognize { engine, wavs, .. } => recognize::run(&engine, &wavs),
-        Command::Eval { engine, manifest, json, every } => eval::run(&engine, &manifest, json, every),
+        Command::Eval { engine, manifest, json, every, snr_sweep: true, snrs, plot, seed, music } => {
+            sweep::run(&engine, &manifest, &sweep::SweepOptions { snrs, music, plot, seed, every, json })
+        }
+        Command::Eval { engine, manifest, json, every, .. } => eval::run(&engine, &manifest, json, every),
         Command::Stream { engine, wav, block, realtime, labels, .. } => {
             stream::run(&engine, &wav, block, realtime, labels.as_deref())
         }
