@@ -27,6 +27,13 @@ log="$(mktemp)"
 set +e
 cargo test --workspace --exclude xtask --lib --bins --tests "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The standalone app under JACK's dummy backend (a dev build of the standalone binary in the same
+# target dir; a WAV in, MIDI captured). It prints a "test result:" line counted below. Skipped
+# when arguments narrow the cargo run to some tests.
+if [[ $# -eq 0 ]]; then
+  bash scripts/standalone-check.sh 2>&1 | tee -a "$log"
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+fi
 set -e
 summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { printf "%d passed, %d failed", p, f }' "$log")
 rm -f "$log"
