@@ -90,7 +90,8 @@ impl Plugin for Voxcue {
             aux_input_ports: &[new_nonzero_u32(2)],
             names: PortNames {
                 layout: Some("Stereo with music reference"),
-                main_input: Some("Microphone"),
+                // No main input name: nice-plug 0.4.2 reuses it for the main output
+                // (`main_output_name` reads `main_input`), and JACK refuses two ports of one name.
                 main_output: Some("Output"),
                 aux_inputs: &["Music reference"],
                 aux_outputs: &[],

@@ -9,6 +9,7 @@
 //! do not depend on the shortlist. Scratch buffers live in the recognizer: after the first
 //! utterance of a given length, scoring allocates only the ranked output.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -41,6 +42,11 @@ pub struct Calibration {
     pub margin_center: f32,
     /// Width of the margin sigmoid.
     pub margin_width: f32,
+    /// Log-likelihood by which the best phrase must beat its own best leading or trailing word
+    /// run (no token bonus) at confidence 0.5: below it, the audio is a command cut short.
+    pub partial_center: f32,
+    /// Width of the partial-command sigmoid.
+    pub partial_width: f32,
     /// Weight (in log-likelihood units) of the transcript's embedding similarity to each command;
     /// 0 turns the text-retrieval stage off (phoneme models have no words to embed).
     pub embedding_weight: f32,
@@ -54,6 +60,8 @@ impl Default for Calibration {
             llr_width: 0.04,
             margin_center: 0.25,
             margin_width: 0.5,
+            partial_center: 2.0,
+            partial_width: 1.0,
             embedding_weight: 0.0,
         }
     }
@@ -66,6 +74,16 @@ struct PhraseModel {
     /// The spelling the exact CTC score uses (word boundaries optional).
     labels: Vec<Label>,
     /// The spelling the shortlist compares with the greedy transcript ([`pruning_key`]).
+    key: Vec<usize>,
+    /// Its leading and trailing word runs that are no phrase of the set ("play deck" of "play
+    /// deck a"), as indices into [`PhraseTable::partials`].
+    partials: Vec<usize>,
+}
+
+/// A word run cut from a phrase: audio it explains as well as a whole phrase is a command cut
+/// short, which must not fire.
+struct PartialModel {
+    labels: Vec<Label>,
     key: Vec<usize>,
 }
 
@@ -88,6 +106,10 @@ impl Pruning {
 struct PhraseTable {
     /// Every spelled variant of every phrase, in command-file order.
     phrases: Vec<PhraseModel>,
+    /// Every distinct word run of the phrases ([`PhraseModel::partials`]).
+    partials: Vec<PartialModel>,
+    /// Partials to compare with the best phrase for the current utterance (scratch).
+    rivals: Vec<usize>,
     /// `None` scores every phrase exactly whatever the set size.
     pruning: Option<Pruning>,
     /// Indices into `phrases` to score for the current utterance (scratch).
@@ -100,18 +122,60 @@ struct PhraseTable {
 
 impl PhraseTable {
     fn new(pruning: Option<Pruning>) -> Self {
-        PhraseTable { phrases: Vec::new(), pruning, shortlist: Vec::new(), distances: Vec::new(), row: Vec::new() }
+        PhraseTable {
+            phrases: Vec::new(),
+            partials: Vec::new(),
+            rivals: Vec::new(),
+            pruning,
+            shortlist: Vec::new(),
+            distances: Vec::new(),
+            row: Vec::new(),
+        }
     }
 
     /// Spells every phrase of `commands`.
     fn rebuild(&mut self, lexicon: &Lexicon, commands: &CommandSet, boundary: Option<usize>) {
         self.phrases.clear();
+        self.partials.clear();
+        let known: HashSet<String> = commands.phrases().map(|(_, p)| normalize_words(p)).collect();
+        let mut partial_ids: HashMap<String, usize> = HashMap::new();
         for (command, phrase) in commands.phrases() {
+            let mut partials = Vec::new();
+            for run in word_runs(phrase).into_iter().filter(|run| !known.contains(run)) {
+                if let Some(&id) = partial_ids.get(&run) {
+                    partials.push(id);
+                } else if let Some(labels) = lexicon.spell(&run).into_iter().next() {
+                    let key = pruning_key(labels.iter().map(|l| l.token), boundary);
+                    partial_ids.insert(run, self.partials.len());
+                    partials.push(self.partials.len());
+                    self.partials.push(PartialModel { labels, key });
+                }
+            }
             for labels in lexicon.spell(phrase) {
                 let key = pruning_key(labels.iter().map(|l| l.token), boundary);
-                self.phrases.push(PhraseModel { command, labels, key });
+                self.phrases.push(PhraseModel { command, labels, key, partials: partials.clone() });
             }
         }
+    }
+
+    /// Fills `self.rivals` with the partials to compare with `phrase`: its own word runs and the
+    /// [`NEAREST_PARTIALS`] runs of any phrase nearest (edit distance) to `heard`.
+    fn select_rivals(&mut self, phrase: usize, heard: &[usize]) {
+        self.rivals.clear();
+        if let Some(p) = self.phrases.get(phrase) {
+            self.rivals.extend_from_slice(&p.partials);
+        }
+        self.distances.clear();
+        for (i, partial) in self.partials.iter().enumerate() {
+            self.distances.push((edit_distance(heard, &partial.key, &mut self.row), i));
+        }
+        let keep = NEAREST_PARTIALS.min(self.distances.len());
+        if keep > 0 && keep < self.distances.len() {
+            self.distances.select_nth_unstable(keep - 1);
+        }
+        self.rivals.extend(self.distances.iter().take(keep).map(|&(_, i)| i));
+        self.rivals.sort_unstable();
+        self.rivals.dedup();
     }
 
     /// Fills `self.shortlist` with the phrases to score exactly: all of them for a set of at most
@@ -138,6 +202,28 @@ impl PhraseTable {
         // File order, so that equal exact scores resolve as they do without pruning.
         self.shortlist.sort_unstable();
     }
+}
+
+/// Word runs nearest to the greedy transcript that compete with the best phrase, besides the
+/// phrase's own ([`AsrRecognizer::whole_vs_partial`]).
+const NEAREST_PARTIALS: usize = 6;
+
+/// A phrase's words, lower case, single-spaced.
+fn normalize_words(phrase: &str) -> String {
+    phrase.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+/// The leading and trailing word runs of a phrase, shorter than the phrase ("play", "play deck",
+/// "deck a", "a" for "play deck a").
+fn word_runs(phrase: &str) -> Vec<String> {
+    let normalized = normalize_words(phrase);
+    let words: Vec<&str> = normalized.split(' ').collect();
+    let mut runs = Vec::new();
+    for k in 1..words.len() {
+        runs.push(words[..k].join(" "));
+        runs.push(words[k..].join(" "));
+    }
+    runs
 }
 
 /// What the shortlist compares: tokens without word boundaries, runs of one token merged (greedy
@@ -208,6 +294,10 @@ pub struct AsrRecognizer {
     label: String,
     scratch: Vec<f32>,
     best_per_command: Vec<f32>,
+    /// The phrase that gave each command its score (scratch).
+    best_phrase: Vec<usize>,
+    /// Pruning key of the greedy transcript of the current utterance.
+    heard_key: Vec<usize>,
     /// Text retrieval stage (character models only): embedder, phrase index, command vocabulary.
     retrieval: Option<Retrieval>,
     /// Similarity of the current transcript to each command (scratch).
@@ -245,6 +335,8 @@ impl AsrRecognizer {
             label: source.label.clone(),
             scratch: Vec::new(),
             best_per_command: Vec::new(),
+            best_phrase: Vec::new(),
+            heard_key: Vec::new(),
         })
     }
 
@@ -261,12 +353,16 @@ impl AsrRecognizer {
         let free = ctc::best_path_score(lp);
         self.best_per_command.clear();
         self.best_per_command.resize(self.commands, f32::NEG_INFINITY);
+        self.best_phrase.clear();
+        self.best_phrase.resize(self.commands, usize::MAX);
         for &index in &self.table.shortlist {
             let phrase = &self.table.phrases[index];
             let score = ctc::forward_score(lp, self.model.blank, &phrase.labels, &mut self.scratch)
                 + self.calibration.token_bonus * phrase.labels.iter().filter(|l| !l.optional).count() as f32;
-            let slot = &mut self.best_per_command[phrase.command];
-            *slot = slot.max(score);
+            if score > self.best_per_command[phrase.command] {
+                self.best_per_command[phrase.command] = score;
+                self.best_phrase[phrase.command] = index;
+            }
         }
         if self.similarity.len() == self.commands {
             for (best, sim) in self.best_per_command.iter_mut().zip(&self.similarity) {
@@ -278,6 +374,7 @@ impl AsrRecognizer {
         let top = order.first().map_or(f32::NEG_INFINITY, |&c| self.best_per_command[c]);
         let second = order.get(1).map_or(top - 100.0, |&c| self.best_per_command[c]);
         let cal = self.calibration;
+        let whole_vs_partial = self.whole_vs_partial(lp, &order);
         order
             .iter()
             .enumerate()
@@ -285,10 +382,30 @@ impl AsrRecognizer {
                 let score = self.best_per_command[command];
                 let llr = (score - free) / frames;
                 let margin = if rank == 0 { score - second } else { score - top };
-                let confidence = sigmoid((llr - cal.llr_center) / cal.llr_width).min(sigmoid((margin - cal.margin_center) / cal.margin_width));
+                let mut confidence = sigmoid((llr - cal.llr_center) / cal.llr_width).min(sigmoid((margin - cal.margin_center) / cal.margin_width));
+                if rank == 0 {
+                    confidence = confidence.min(sigmoid((whole_vs_partial - cal.partial_center) / cal.partial_width));
+                }
                 Candidate { command, confidence, score }
             })
             .collect()
+    }
+
+    /// How much better the best command's phrase explains the audio than the best rival word
+    /// run ([`PhraseTable::select_rivals`]), in raw CTC log-likelihood: "one deck a", cut from
+    /// "hot cue one deck a", must not fire "pause deck a". Infinite when nothing competes.
+    fn whole_vs_partial(&mut self, lp: LogProbs, order: &[usize]) -> f32 {
+        let Some(&best) = order.first() else { return f32::INFINITY };
+        let phrase = self.best_phrase[best];
+        let Some(top) = self.table.phrases.get(phrase) else { return f32::INFINITY };
+        let whole = ctc::forward_score(lp, self.model.blank, &top.labels, &mut self.scratch);
+        self.table.select_rivals(phrase, &self.heard_key);
+        let mut best_partial = f32::NEG_INFINITY;
+        for &rival in &self.table.rivals {
+            let labels = &self.table.partials[rival].labels;
+            best_partial = best_partial.max(ctc::forward_score(lp, self.model.blank, labels, &mut self.scratch));
+        }
+        whole - best_partial
     }
 
     /// The greedy transcript as text, from its token ids.
@@ -389,7 +506,8 @@ impl Recognizer for AsrRecognizer {
         let transcript = self.transcript(&heard);
         let (embedding_ms, retrieval_search_ms) = self.retrieve(&transcript)?;
         let t2 = Instant::now();
-        self.table.select(&pruning_key(heard.iter().copied(), self.model.word_boundary));
+        self.heard_key = pruning_key(heard.iter().copied(), self.model.word_boundary);
+        self.table.select(&self.heard_key);
         let t3 = Instant::now();
         let ranked = self.rank(lp);
         let t4 = Instant::now();
@@ -525,5 +643,46 @@ mod tests {
         assert_eq!(best(&mut full), want);
         assert_eq!(best(&mut pruned), want);
         assert!(pruned.shortlist.len() < full.shortlist.len());
+    }
+
+    #[test]
+    fn word_runs_are_the_leading_and_trailing_pieces() {
+        assert_eq!(word_runs("Play  deck A"), vec!["play", "deck a", "play deck", "a"]);
+        assert!(word_runs("effects").is_empty());
+    }
+
+    #[test]
+    fn a_command_cut_short_explains_its_audio_better_than_any_whole_phrase() {
+        let set = CommandSet::default_dj();
+        let mut table = table(&set, None);
+        // "one deck a", cut from "hot cue one deck a", sounds close to "pause deck a".
+        let data = frames_for(&ids("ONE DECK A"));
+        let lp = LogProbs::new(&data, vocabulary().len());
+        let heard = pruning_key(ctc::greedy_decode(lp, BLANK).into_iter(), Some(BOUNDARY));
+        let pause = phrase_index(&table, &set, "pause_a");
+        table.select_rivals(pause, &heard);
+        let mut scratch = Vec::new();
+        let mut score = |labels: &[Label]| ctc::forward_score(lp, BLANK, labels, &mut scratch);
+        let best_rival = table.rivals.iter().map(|&r| score(&table.partials[r].labels)).fold(f32::NEG_INFINITY, f32::max);
+        let best_whole = table.phrases.iter().map(|p| score(&p.labels)).fold(f32::NEG_INFINITY, f32::max);
+        assert!(best_rival > best_whole, "rival {best_rival} vs whole {best_whole}");
+    }
+
+    #[test]
+    fn a_whole_command_beats_its_pieces() {
+        let set = CommandSet::default_dj();
+        let mut table = table(&set, None);
+        let data = frames_for(&ids("HOT CUE ONE DECK A"));
+        let lp = LogProbs::new(&data, vocabulary().len());
+        let heard = pruning_key(ctc::greedy_decode(lp, BLANK).into_iter(), Some(BOUNDARY));
+        let hot_cue = phrase_index(&table, &set, "hot_cue_1_a");
+        table.select_rivals(hot_cue, &heard);
+        assert!(!table.rivals.is_empty());
+        let mut scratch = Vec::new();
+        let whole = ctc::forward_score(lp, BLANK, &table.phrases[hot_cue].labels, &mut scratch);
+        for &r in &table.rivals {
+            let piece = ctc::forward_score(lp, BLANK, &table.partials[r].labels, &mut scratch);
+            assert!(whole - piece > 6.0, "whole {whole} vs piece {piece}");
+        }
     }
 }
