@@ -92,6 +92,7 @@ impl Plugin for Voxcue {
                 layout: Some("Stereo with music reference"),
                 // No main input name: nice-plug 0.4.2 reuses it for the main output
                 // (`main_output_name` reads `main_input`), and JACK refuses two ports of one name.
+                main_input: None,
                 main_output: Some("Output"),
                 aux_inputs: &["Music reference"],
                 aux_outputs: &[],
