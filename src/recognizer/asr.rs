@@ -25,7 +25,7 @@ use crate::recognizer::embedding::TextEmbedder;
 use crate::recognizer::index::{Embedding, PhraseIndex};
 use crate::recognizer::phonetic::Vocabulary;
 use crate::recognizer::lexicon::Lexicon;
-use crate::recognizer::{Candidate, Recognition, Recognizer, RecognizerError};
+use crate::recognizer::{normalize_words, word_runs, Candidate, Recognition, Recognizer, RecognizerError};
 
 /// Calibration of the score -> confidence mapping, per acoustic model (`calibration.json` beside
 /// the model overrides the defaults).
@@ -207,24 +207,6 @@ impl PhraseTable {
 /// Word runs nearest to the greedy transcript that compete with the best phrase, besides the
 /// phrase's own ([`AsrRecognizer::whole_vs_partial`]).
 const NEAREST_PARTIALS: usize = 6;
-
-/// A phrase's words, lower case, single-spaced.
-fn normalize_words(phrase: &str) -> String {
-    phrase.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
-}
-
-/// The leading and trailing word runs of a phrase, shorter than the phrase ("play", "play deck",
-/// "deck a", "a" for "play deck a").
-fn word_runs(phrase: &str) -> Vec<String> {
-    let normalized = normalize_words(phrase);
-    let words: Vec<&str> = normalized.split(' ').collect();
-    let mut runs = Vec::new();
-    for k in 1..words.len() {
-        runs.push(words[..k].join(" "));
-        runs.push(words[k..].join(" "));
-    }
-    runs
-}
 
 /// What the shortlist compares: tokens without word boundaries, runs of one token merged (greedy
 /// CTC decoding cannot tell "LOOP" from "LOP" without a blank between the Os).

@@ -131,6 +131,24 @@ pub trait Recognizer: Send {
     }
 }
 
+/// A phrase's words, lower case, single-spaced.
+pub(crate) fn normalize_words(phrase: &str) -> String {
+    phrase.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+/// The leading and trailing word runs of a phrase, shorter than the phrase ("play", "play deck",
+/// "deck a", "a" for "play deck a").
+pub(crate) fn word_runs(phrase: &str) -> Vec<String> {
+    let normalized = normalize_words(phrase);
+    let words: Vec<&str> = normalized.split(' ').collect();
+    let mut runs = Vec::new();
+    for k in 1..words.len() {
+        runs.push(words[..k].join(" "));
+        runs.push(words[k..].join(" "));
+    }
+    runs
+}
+
 /// Default confidence threshold (the plugin's threshold parameter starts here).
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
 

@@ -19,7 +19,7 @@ use crate::models;
 use crate::onnx::{self, ModelError};
 use crate::recognizer::embedding::TextEmbedder;
 use crate::recognizer::index::{Embedding, PhraseIndex};
-use crate::recognizer::{Candidate, Recognition, Recognizer, RecognizerError};
+use crate::recognizer::{normalize_words, word_runs, Candidate, Recognition, Recognizer, RecognizerError};
 
 /// Where the trained encoder lives.
 pub const S2O_FILE: &str = "s2o/s2o.onnx";
@@ -37,6 +37,10 @@ pub struct S2oCalibration {
     /// Subtracted from the similarity of enrolled audio entries: audio-to-audio cosines run higher
     /// than audio-to-text ones, so both kinds share one threshold after this shift.
     pub audio_entry_offset: f32,
+    /// Similarity margin of the best command over the best word run cut from a phrase ("play
+    /// deck" of "play deck a") at confidence 0.5: below it, a command was cut short.
+    pub partial_center: f32,
+    pub partial_width: f32,
 }
 
 impl Default for S2oCalibration {
@@ -47,6 +51,8 @@ impl Default for S2oCalibration {
             margin_center: -0.05,
             margin_width: 0.01,
             audio_entry_offset: 0.128,
+            partial_center: 0.0,
+            partial_width: 0.01,
         }
     }
 }
@@ -117,13 +123,33 @@ impl AudioEncoder {
     }
 }
 
+/// What an index entry stands for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Entry {
+    /// A command's phrase (text embedding).
+    Phrase(usize),
+    /// A user's recording of a command (audio embedding).
+    Recording(usize),
+    /// A word run cut from a phrase that is no phrase itself: nearest to it means "cut short".
+    Partial,
+}
+
+/// Distinct leading and trailing word runs of the set's phrases that are no phrase of the set.
+fn partial_runs(commands: &CommandSet) -> Vec<String> {
+    let known: std::collections::HashSet<String> = commands.phrases().map(|(_, p)| normalize_words(p)).collect();
+    let mut runs: Vec<String> = commands.phrases().flat_map(|(_, p)| word_runs(p)).filter(|r| !known.contains(r)).collect();
+    runs.sort();
+    runs.dedup();
+    runs
+}
+
 /// The recognizer.
 pub struct S2oRecognizer {
     encoder: Arc<AudioEncoder>,
     embedder: Arc<TextEmbedder>,
     calibration: S2oCalibration,
-    /// Entries: (command, is an enrolled recording).
-    index: PhraseIndex<(usize, bool)>,
+    /// Phrases, recordings and the word runs that must not fire.
+    index: PhraseIndex<Entry>,
     commands: usize,
     /// Enrollments applied on the next `prepare`.
     enrollments: Enrollments,
@@ -178,12 +204,15 @@ impl Recognizer for S2oRecognizer {
     fn prepare(&mut self, commands: &Arc<CommandSet>) -> Result<(), RecognizerError> {
         let mut entries = Vec::new();
         for (command, phrase) in commands.phrases() {
-            entries.push((Embedding(self.embedder.embed(phrase)?), (command, false)));
+            entries.push((Embedding(self.embedder.embed(phrase)?), Entry::Phrase(command)));
         }
         for (id, recordings) in &self.enrollments.by_command {
             if let Some(command) = commands.index_of(id) {
-                entries.extend(recordings.iter().map(|e| (Embedding(e.clone()), (command, true))));
+                entries.extend(recordings.iter().map(|e| (Embedding(e.clone()), Entry::Recording(command))));
             }
+        }
+        for run in partial_runs(commands) {
+            entries.push((Embedding(self.embedder.embed(&run)?), Entry::Partial));
         }
         self.index = PhraseIndex::build(entries);
         self.commands = commands.len();
@@ -204,9 +233,16 @@ impl Recognizer for S2oRecognizer {
         let t1 = Instant::now();
         self.best.clear();
         self.best.resize(self.commands, -1.0);
+        let mut best_partial = -1.0f32;
         for hit in self.index.search(&query, 32) {
-            let (command, recorded) = hit.value;
-            let similarity = hit.similarity - if recorded { self.calibration.audio_entry_offset } else { 0.0 };
+            let (command, similarity) = match hit.value {
+                Entry::Phrase(c) => (c, hit.similarity),
+                Entry::Recording(c) => (c, hit.similarity - self.calibration.audio_entry_offset),
+                Entry::Partial => {
+                    best_partial = best_partial.max(hit.similarity);
+                    continue;
+                }
+            };
             let slot = &mut self.best[command];
             *slot = slot.max(similarity);
         }
@@ -221,8 +257,11 @@ impl Recognizer for S2oRecognizer {
             .map(|(rank, &command)| {
                 let sim = self.best[command];
                 let margin = if rank == 0 { sim - second } else { sim - top };
-                let confidence = sigmoid((sim - cal.similarity_center) / cal.similarity_width)
+                let mut confidence = sigmoid((sim - cal.similarity_center) / cal.similarity_width)
                     .min(sigmoid((margin - cal.margin_center) / cal.margin_width));
+                if rank == 0 {
+                    confidence = confidence.min(sigmoid((sim - best_partial - cal.partial_center) / cal.partial_width));
+                }
                 Candidate { command, confidence, score: sim }
             })
             .collect();
