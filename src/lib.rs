@@ -124,6 +124,10 @@ impl Plugin for Voxcue {
         self.params.clone()
     }
 
+    fn filter_state(state: &mut PluginState) {
+        params::migrate_state(state);
+    }
+
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(editor::EditorData {
             params: Arc::clone(&self.params),
@@ -209,7 +213,8 @@ impl Voxcue {
         s.push_to_talk_mode.store(p.listen_mode.value() == ListenMode::PushToTalk, Relaxed);
         s.push_to_talk_down.store(p.push_to_talk.value(), Relaxed);
         // Restored states are not range-checked by the framework: clamp what reaches the engine.
-        s.set_threshold(finite_or(p.threshold.value(), recognizer::DEFAULT_THRESHOLD).clamp(0.0, 1.0));
+        let sensitivity = finite_or(p.sensitivity.value(), 1.0 - recognizer::DEFAULT_THRESHOLD);
+        s.set_threshold(params::threshold_for_sensitivity(sensitivity));
         s.set_hangover_ms(finite_or(p.hangover_ms.value(), 288.0).clamp(96.0, 1000.0));
         s.set_recognizer(p.recognizer.value().into());
     }

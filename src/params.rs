@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
 use parking_lot::RwLock;
@@ -71,9 +72,11 @@ pub struct VoxcueParams {
     #[id = "ptt"]
     pub push_to_talk: BoolParam,
 
-    /// Confidence a command needs to fire. Higher fires less often on chatter.
-    #[id = "threshold"]
-    pub threshold: FloatParam,
+    /// How readily a command fires: 50% is the calibrated default (at most 1% of chatter,
+    /// music, breaths and cut-short commands fire on the calibration sets); higher fires more
+    /// readily, lower rejects more. The confidence needed to fire is 1 - sensitivity.
+    #[id = "sensitivity"]
+    pub sensitivity: FloatParam,
 
     /// Gain applied to the microphone before recognition (the audio output is not changed).
     #[id = "gain"]
@@ -97,8 +100,11 @@ impl Default for VoxcueParams {
             enabled: BoolParam::new("Enabled", true),
             listen_mode: EnumParam::new("Listen mode", ListenMode::VoiceActivity),
             push_to_talk: BoolParam::new("Push to talk", false),
-            threshold: FloatParam::new("Threshold", DEFAULT_THRESHOLD, FloatRange::Linear { min: 0.0, max: 1.0 })
-                .with_step_size(0.01),
+            sensitivity: FloatParam::new("Sensitivity", 1.0 - DEFAULT_THRESHOLD, FloatRange::Linear { min: 0.0, max: 1.0 })
+                .with_step_size(0.01)
+                .with_unit("%")
+                .with_value_to_string(formatters::v2s_f32_percentage(0))
+                .with_string_to_value(formatters::s2v_f32_percentage()),
             input_gain: FloatParam::new(
                 "Input gain",
                 util::db_to_gain(0.0),
@@ -116,5 +122,48 @@ impl Default for VoxcueParams {
                 .with_step_size(1.0),
             recognizer: EnumParam::new("Recognizer", RecognizerChoice::Asr),
         }
+    }
+}
+
+/// The confidence needed to fire for a sensitivity (both 0-1).
+pub fn threshold_for_sensitivity(sensitivity: f32) -> f32 {
+    (1.0 - sensitivity).clamp(0.0, 1.0)
+}
+
+/// Moves parameters of older saved states to their current form, with a warning: the
+/// "threshold" parameter (confidence needed) became "sensitivity" (1 - threshold).
+pub fn migrate_state(state: &mut PluginState) {
+    if let Some(old) = state.params.remove("threshold") {
+        if let (ParamValue::F32(threshold), false) = (old, state.params.contains_key("sensitivity")) {
+            let sensitivity = if threshold.is_finite() { 1.0 - threshold.clamp(0.0, 1.0) } else { 1.0 - DEFAULT_THRESHOLD };
+            state.params.insert("sensitivity".into(), ParamValue::F32(sensitivity));
+            nice_warn!("Voxcue: this project's threshold {threshold} becomes sensitivity {:.0}%", sensitivity * 100.0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_old_threshold_becomes_the_matching_sensitivity() {
+        let mut state = PluginState { version: "0.1.0".into(), params: Default::default(), fields: Default::default() };
+        state.params.insert("threshold".into(), ParamValue::F32(0.75));
+        migrate_state(&mut state);
+        assert!(!state.params.contains_key("threshold"));
+        match state.params.get("sensitivity") {
+            Some(ParamValue::F32(s)) => assert!((s - 0.25).abs() < 1e-6),
+            other => panic!("sensitivity after migration: {other:?}"),
+        }
+        assert!((threshold_for_sensitivity(0.25) - 0.75).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_current_state_is_left_alone() {
+        let mut state = PluginState { version: "0.1.0".into(), params: Default::default(), fields: Default::default() };
+        state.params.insert("sensitivity".into(), ParamValue::F32(0.6));
+        migrate_state(&mut state);
+        assert_eq!(state.params.len(), 1);
     }
 }

@@ -538,7 +538,7 @@ fn state_round_trip_preserves_commands_and_parameters() {
     let default_blob = save_state(&first);
     let mut state = parse_state(&default_blob);
     assert_eq!(saved_commands(&state), "", "a fresh instance saves the built-in set as empty text");
-    assert!(state["params"].get("threshold").is_some(), "params in state: {}", state["params"]);
+    assert!(state["params"].get("sensitivity").is_some(), "params in state: {}", state["params"]);
 
     // Unchanged state round trip: load into a fresh instance and save again, byte for byte.
     let second = new_instance(&entry);
@@ -548,7 +548,9 @@ fn state_round_trip_preserves_commands_and_parameters() {
     // A project with its own commands and a changed parameter.
     state["fields"]["commands"] = serde_json::Value::String(serde_json::to_string(CUSTOM_COMMANDS).unwrap());
     // Parameter values are externally tagged by type: {"f32": 0.5}.
-    assert!(state["params"]["threshold"]["f32"].is_number(), "threshold in state: {}", state["params"]["threshold"]);
+    assert!(state["params"]["sensitivity"]["f32"].is_number(), "sensitivity in state: {}", state["params"]["sensitivity"]);
+    // A project saved before "threshold" became "sensitivity": migrated on load (1 - threshold).
+    state["params"].as_object_mut().unwrap().remove("sensitivity");
     state["params"]["threshold"] = serde_json::json!({ "f32": 0.75 });
     let custom_blob = encode_state(&state);
     let mut third = new_instance(&entry);
@@ -556,8 +558,9 @@ fn state_round_trip_preserves_commands_and_parameters() {
     let third_blob = save_state(&third);
     let reloaded = parse_state(&third_blob);
     assert_eq!(saved_commands(&reloaded), CUSTOM_COMMANDS, "the saved command set did not survive");
-    let threshold = reloaded["params"]["threshold"]["f32"].as_f64().expect("threshold is a number");
-    assert!((threshold - 0.75).abs() < 1e-6, "threshold came back as {threshold}");
+    assert!(reloaded["params"].get("threshold").is_none(), "the old parameter is gone: {}", reloaded["params"]);
+    let sensitivity = reloaded["params"]["sensitivity"]["f32"].as_f64().expect("sensitivity is a number");
+    assert!((sensitivity - 0.25).abs() < 1e-6, "threshold 0.75 came back as sensitivity {sensitivity}");
 
     // And again into yet another instance: stable.
     let fourth = new_instance(&entry);

@@ -91,6 +91,10 @@ enum Command {
         /// Input WAV (any rate, mono or multichannel).
         #[arg(long)]
         wav: PathBuf,
+        /// The music as the plugin's sidechain would get it (same rate as --wav), cancelled from
+        /// the microphone by the engine's bleed canceller.
+        #[arg(long)]
+        reference: Option<PathBuf>,
         /// Block size in frames.
         #[arg(long, default_value_t = 256)]
         block: usize,
@@ -135,8 +139,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             sweep::run(&engine, &manifest, &sweep::SweepOptions { snrs, music, plot, seed, every, json })
         }
         Command::Eval { engine, manifest, json, every, .. } => eval::run(&engine, &manifest, json, every),
-        Command::Stream { engine, wav, block, realtime, labels, .. } => {
-            stream::run(&engine, &wav, block, realtime, labels.as_deref())
+        Command::Stream { engine, wav, reference, block, realtime, labels, .. } => {
+            stream::run(&engine, &wav, reference.as_deref(), block, realtime, labels.as_deref())
         }
         Command::Enroll { commands, command, wavs } => enroll::run(&commands, &command, &wavs),
         Command::Bench { engine, options } => bench::run(&engine, &options),

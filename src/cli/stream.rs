@@ -42,11 +42,26 @@ struct LabelEvent {
     speech_end_s: f64,
 }
 
-pub fn run(args: &EngineArgs, wav: &Path, block: usize, realtime: bool, labels: Option<&Path>) -> Result<ExitCode, String> {
+pub fn run(
+    args: &EngineArgs,
+    wav: &Path,
+    reference: Option<&Path>,
+    block: usize,
+    realtime: bool,
+    labels: Option<&Path>,
+) -> Result<ExitCode, String> {
     if !(1..=8192).contains(&block) {
         return Err(format!("block size {block} is outside 1-8192"));
     }
     let audio = read_wav(wav).map_err(|e| e.to_string())?;
+    let music = reference.map(read_wav).transpose().map_err(|e| e.to_string())?;
+    if let (Some(m), Some(path)) = (&music, reference) {
+        if m.sample_rate != audio.sample_rate {
+            return Err(format!("{}: the reference is at {} Hz, the microphone at {} Hz", path.display(), m.sample_rate, audio.sample_rate));
+        }
+    }
+    let music_channels = music.as_ref().map_or(0, |m| m.channels.max(1));
+    let mut music_planar: Vec<Vec<f32>> = vec![vec![0.0; block]; music_channels];
     let commands = args.command_set()?;
     let settings = Arc::new(EngineSettings::default());
     settings.set_threshold(args.threshold);
@@ -73,8 +88,17 @@ pub fn run(args: &EngineArgs, wav: &Path, block: usize, realtime: bool, labels: 
                 *s = if f < audio.frames() { audio.samples[f * channels + c] } else { 0.0 };
             }
         }
+        if let Some(m) = &music {
+            for (c, buf) in music_planar.iter_mut().enumerate() {
+                buf.resize(n, 0.0);
+                for (i, s) in buf.iter_mut().enumerate() {
+                    let f = frame + i;
+                    *s = if f < m.frames() { m.samples[f * music_channels + c] } else { 0.0 };
+                }
+            }
+        }
         let now_s = frame as f64 / rate;
-        side.process_block(&planar, 1.0, true, |fire| {
+        side.process_block_with_reference(&planar, &music_planar, 1.0, true, |fire| {
             let id = commands.commands().get(fire.command as usize).map_or("?".to_string(), |c| c.id.clone());
             events.push(Event { command: id, time_s: now_s, confidence: fire.confidence });
         }, |_| {});

@@ -252,9 +252,9 @@ pub fn controls(
         .show(ui, |ui| {
             slider_row(
                 ui,
-                "Threshold",
-                "Confidence a command needs to fire; higher fires less on chatter",
-                &params.threshold,
+                "Sensitivity",
+                "How readily commands fire. 50% is calibrated to fire on at most 1% of chatter, music and cut-short commands; raise it if commands are missed, lower it if chatter fires",
+                &params.sensitivity,
                 setter,
             );
             slider_row(
