@@ -73,7 +73,7 @@ fn sync_settings(p: &VoxcueParams, s: &EngineSettings) {
     s.enabled.store(p.enabled.value(), Relaxed);
     s.push_to_talk_mode.store(p.listen_mode.value() == ListenMode::PushToTalk, Relaxed);
     s.push_to_talk_down.store(p.push_to_talk.value(), Relaxed);
-    s.set_threshold(p.threshold.value());
+    s.set_threshold(voxcue::params::threshold_for_sensitivity(p.sensitivity.value()));
     s.set_hangover_ms(p.hangover_ms.value());
     s.set_recognizer(p.recognizer.value().into());
     let _ = p.input_gain.value();
@@ -87,7 +87,8 @@ fuzz_target!(|data: &[u8]| {
     invariants::assert_valid_set(lib.current());
 
     // 2. The bytes as the whole saved state.
-    let Ok(state) = serde_json::from_slice::<PluginState>(data) else { return };
+    let Ok(mut state) = serde_json::from_slice::<PluginState>(data) else { return };
+    voxcue::params::migrate_state(&mut state);
     let params = Arc::new(VoxcueParams::default());
     apply_params(&params, &state);
     params.deserialize_fields(&state.fields);
