@@ -134,6 +134,9 @@ enum Entry {
     Partial,
 }
 
+/// Largest set that gets cut-short veto entries.
+const MAX_PHRASES_WITH_PARTIALS: usize = 512;
+
 /// Distinct leading and trailing word runs of the set's phrases that are no phrase of the set.
 fn partial_runs(commands: &CommandSet) -> Vec<String> {
     let known: std::collections::HashSet<String> = commands.phrases().map(|(_, p)| normalize_words(p)).collect();
@@ -153,6 +156,9 @@ pub struct S2oRecognizer {
     commands: usize,
     /// Enrollments applied on the next `prepare`.
     enrollments: Enrollments,
+    /// Text embeddings already computed (MiniLM costs ~30 ms a text on one thread), so editing
+    /// a command re-embeds only what changed.
+    text_cache: HashMap<String, Vec<f32>>,
     best: Vec<f32>,
 }
 
@@ -169,10 +175,20 @@ impl S2oRecognizer {
             index: PhraseIndex::build(Vec::new()),
             commands: 0,
             enrollments: Enrollments::default(),
+            text_cache: HashMap::new(),
             best: Vec::new(),
         })
     }
 
+    /// The text embedding of `text`, from the cache when it was embedded before.
+    fn text_embedding(&mut self, text: &str) -> Result<Vec<f32>, RecognizerError> {
+        if let Some(v) = self.text_cache.get(text) {
+            return Ok(v.clone());
+        }
+        let v = self.embedder.embed(text)?;
+        self.text_cache.insert(text.to_string(), v.clone());
+        Ok(v)
+    }
 }
 
 fn read_calibration(model: &Path) -> Result<S2oCalibration, RecognizerError> {
@@ -202,17 +218,19 @@ impl Recognizer for S2oRecognizer {
     }
 
     fn prepare(&mut self, commands: &Arc<CommandSet>) -> Result<(), RecognizerError> {
+        let phrases: Vec<(usize, &str)> = commands.phrases().collect();
+        // Cut-short vetoes only for sets a person speaks from memory: a 10,000-phrase set would
+        // add tens of thousands of entries (and minutes of embedding) for little gain.
+        let partials = if phrases.len() <= MAX_PHRASES_WITH_PARTIALS { partial_runs(commands) } else { Vec::new() };
+        let texts = phrases.iter().map(|p| (p.1, Entry::Phrase(p.0))).chain(partials.iter().map(|r| (r.as_str(), Entry::Partial)));
         let mut entries = Vec::new();
-        for (command, phrase) in commands.phrases() {
-            entries.push((Embedding(self.embedder.embed(phrase)?), Entry::Phrase(command)));
+        for (text, kind) in texts {
+            entries.push((Embedding(self.text_embedding(text)?), kind));
         }
         for (id, recordings) in &self.enrollments.by_command {
             if let Some(command) = commands.index_of(id) {
                 entries.extend(recordings.iter().map(|e| (Embedding(e.clone()), Entry::Recording(command))));
             }
-        }
-        for run in partial_runs(commands) {
-            entries.push((Embedding(self.embedder.embed(&run)?), Entry::Partial));
         }
         self.index = PhraseIndex::build(entries);
         self.commands = commands.len();
